@@ -1,0 +1,100 @@
+"""The only code in keras_gans that knows which backend runs it.
+
+Two primitives, one per backend:
+
+- ``run_phase``: compute one phase's loss, take its gradient with respect to the
+  phase's players' trainable variables only, and apply each player's own optimizer.
+- ``input_gradients``: the gradient of a scalar function with respect to its
+  *input*, differentiable again (double backprop), for gradient penalties.
+
+TensorFlow and PyTorch run the phases statefully (Keras' own trainers call
+``train_step(data)``); JAX runs them on explicit state (see ``jax_step.py``).
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+
+def _backend() -> str:
+    return keras.backend.backend()
+
+
+def run_phase_stateful(model, phase, batch):
+    """One update of ``phase`` on TensorFlow or PyTorch. Returns the phase logs."""
+    variables = model.phase_variables(phase)
+    if _backend() == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            loss, logs = phase.loss_fn(batch)
+        grads = tape.gradient(loss, variables)
+    elif _backend() == "torch":
+        import torch
+
+        loss, logs = phase.loss_fn(batch)
+        grads = torch.autograd.grad(
+            loss, [v.value for v in variables], allow_unused=True
+        )
+    else:  # pragma: no cover - guarded by GANModel.train_step
+        raise RuntimeError(f"run_phase_stateful does not run on {_backend()}")
+    grads = [
+        ops.zeros_like(v) if g is None else g for g, v in zip(grads, variables)
+    ]
+    _apply_per_player(model, phase, grads, variables)
+    return logs
+
+
+def _apply_per_player(model, phase, grads, variables):
+    start = 0
+    for player in phase.players:
+        n = len(model.player_variables(player))
+        optimizer = model.player_optimizers[player]
+        if _backend() == "torch":
+            import torch
+
+            with torch.no_grad():
+                optimizer.apply(grads[start : start + n], variables[start : start + n])
+        else:
+            optimizer.apply(grads[start : start + n], variables[start : start + n])
+        start += n
+
+
+def input_gradients(fn, x):
+    """Gradient of ``sum(fn(x))`` with respect to ``x``, itself differentiable.
+
+    Used by gradient penalties (WGAN-GP, R1). On every backend the result can be
+    differentiated again with respect to the network's weights.
+    """
+    backend = _backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = ops.sum(fn(x))
+        return tape.gradient(y, x)
+    if backend == "torch":
+        import torch
+
+        x = x.detach().requires_grad_(True)
+        y = ops.sum(fn(x))
+        (grad,) = torch.autograd.grad(y, x, create_graph=True)
+        return grad
+    if backend == "jax":
+        import jax
+
+        from keras.src.backend.common.stateless_scope import get_stateless_scope
+
+        # Variable updates made inside the inner trace (a BatchNorm in the critic,
+        # say) must not leak out of it: they are discarded, as the penalty's
+        # forward pass is not a training forward pass of the critic.
+        scope = get_stateless_scope()
+        saved = dict(scope.state_mapping) if scope is not None else None
+        grad = jax.grad(lambda t: ops.sum(fn(t)))(x)
+        if scope is not None:
+            scope.state_mapping.clear()
+            scope.state_mapping.update(saved)
+        return grad
+    raise NotImplementedError(f"input_gradients is not implemented for {backend}")

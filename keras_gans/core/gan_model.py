@@ -1,0 +1,299 @@
+"""GANModel: players, their optimizers, and a schedule of phases."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import keras
+from keras import ops
+
+from keras_gans.core import backend_steps
+from keras_gans.core.errors import GANConfigError, GANInputError
+
+
+class GANModel(keras.Model):
+    """Base class of every keras_gans variant.
+
+    A GAN is a few *players* (networks held as attributes of the same name), each
+    with its own optimizer, and a list of *phases* (``phases()``): each phase
+    computes one loss with ``keras.ops`` and updates only its players' variables.
+    The training step is Keras' own: ``model.fit`` drives it on TensorFlow
+    (``tf.function``), JAX (``jax.jit`` of the stateless step) and PyTorch.
+
+    Subclasses set ``players`` and ``tracked_terms``, build their networks and
+    implement ``phases()``, ``default_optimizer(player)`` and ``generate``-related
+    hooks.
+    """
+
+    players: tuple = ("generator", "discriminator")
+    tracked_terms: tuple = ("d_loss", "g_loss")
+
+    def __init__(self, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.trackers = [keras.metrics.Mean(name=n) for n in self.tracked_terms]
+        self.player_optimizers = {}
+
+    # ------------------------------------------------------------------ players
+    def player_variables(self, player):
+        return list(getattr(self, player).trainable_variables)
+
+    def phase_variables(self, phase):
+        variables = []
+        for player in phase.players:
+            variables.extend(self.player_variables(player))
+        return variables
+
+    def phases(self):
+        raise NotImplementedError
+
+    def default_optimizer(self, player):
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ compile
+    def compile(
+        self,
+        optimizer=None,
+        *,
+        run_eagerly=False,
+        jit_compile="auto",
+        steps_per_execution=1,
+        **player_optimizers,
+    ):
+        """Configure one optimizer per player.
+
+        Args:
+            generator_optimizer, discriminator_optimizer, ...: one
+                ``keras.optimizers.Optimizer`` (or its name or config) per player,
+                named ``<player>_optimizer``. A player left out gets the paper's
+                default (``default_optimizer``).
+            run_eagerly, jit_compile, steps_per_execution: as in
+                ``keras.Model.compile``.
+        """
+        names = {f"{p}_optimizer": p for p in self.players}
+        if optimizer is not None:
+            raise GANConfigError(
+                f"{type(self).__name__} has {len(self.players)} players and each "
+                "needs its own optimizer: pass "
+                + ", ".join(f"{n}=" for n in names)
+                + " instead of optimizer=."
+            )
+        unknown = sorted(set(player_optimizers) - set(names))
+        if unknown:
+            raise GANConfigError(
+                f"Unknown argument(s) {unknown} to {type(self).__name__}.compile(); "
+                f"the players' optimizers are {sorted(names)}."
+            )
+        chosen = {}
+        for arg, player in names.items():
+            opt = player_optimizers.get(arg)
+            if opt is None:
+                opt = self.default_optimizer(player)
+            opt = keras.optimizers.get(opt)
+            if any(opt is other for other in chosen.values()):
+                raise GANConfigError(
+                    f"The same optimizer instance was given to two players "
+                    f"({arg}). Each player needs its own optimizer: create one "
+                    "per player (an optimizer holds per-variable state)."
+                )
+            chosen[player] = opt
+        self.player_optimizers = chosen
+        selector = _PlayerSelector(self)
+        super().compile(
+            optimizer=keras.optimizers.MultiOptimizer(selector),
+            run_eagerly=run_eagerly,
+            jit_compile=jit_compile,
+            steps_per_execution=steps_per_execution,
+        )
+        self._compile_config = keras.src.saving.serialization_lib.SerializableDict(
+            run_eagerly=run_eagerly,
+            jit_compile=jit_compile,
+            steps_per_execution=steps_per_execution,
+            **{f"{p}_optimizer": o for p, o in chosen.items()},
+        )
+        self.optimizer.build(self.trainable_variables)
+
+    def compile_from_config(self, config):
+        config = keras.saving.deserialize_keras_object(config)
+        self.compile(**config)
+
+    # ------------------------------------------------------------------ metrics
+    @property
+    def metrics(self):
+        return list(self.trackers)
+
+    def update_trackers(self, logs):
+        for tracker in self.trackers:
+            if tracker.name in logs:
+                tracker.update_state(logs[tracker.name])
+        return {t.name: t.result() for t in self.trackers}
+
+    # ------------------------------------------------------------------ training
+    def train_step(self, *args):
+        if keras.backend.backend() == "jax":
+            from keras_gans.core import jax_step
+
+            return jax_step.train_step(self, *args)
+        (data,) = args
+        batch = self.prepare_batch(data)
+        logs = {}
+        for phase in self.phases():
+            for _ in range(phase.repeats):
+                logs.update(backend_steps.run_phase_stateful(self, phase, batch))
+        self.optimizer.iterations.assign_add(1)
+        return self.update_trackers(logs)
+
+    def test_step(self, *args):
+        raise NotImplementedError(
+            f"{type(self).__name__} has no validation loss: evaluate samples with "
+            "keras_gans metrics instead of passing validation_data to fit()."
+        )
+
+    def prepare_batch(self, data):
+        """Turn what ``fit`` yields (``x`` or ``(x, y)``) into a dict batch."""
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if isinstance(x, (list, tuple)) and len(x) == 2 and y is None:
+            x, y = x
+        return {"x": ops.cast(x, self.compute_dtype), "y": y}
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, x=None, y=None, *args, **kwargs):
+        if not self.compiled:
+            raise GANConfigError(
+                f"Call {type(self).__name__}.compile() before fit(): it sets each "
+                "player's optimizer (with no arguments it uses the paper's)."
+            )
+        if kwargs.get("validation_data") is not None or kwargs.get(
+            "validation_split"
+        ):
+            raise GANConfigError(
+                "GANs have no validation loss; drop validation_data/"
+                "validation_split and evaluate samples with keras_gans.metrics."
+            )
+        self.validate_data(x, y)
+        return super().fit(x, y, *args, **kwargs)
+
+    def validate_data(self, x, y=None):
+        """Check the first batch (or the whole array) before training starts."""
+        first_x, first_y = _peek(x, y)
+        if first_x is None:
+            raise GANInputError(
+                "The dataset is empty: fit() got no samples. Check the path or "
+                "the filter that built it."
+            )
+        self.check_batch(np.asarray(first_x), None if first_y is None else np.asarray(first_y))
+
+    def check_batch(self, x, y=None):
+        """Raise ``GANInputError`` if ``x`` (numpy) cannot train this model."""
+        if x.shape[0] == 0:
+            raise GANInputError("The dataset is empty: fit() got no samples.")
+        expected = tuple(self.data_shape)
+        if tuple(x.shape[1:]) != expected:
+            hint = ""
+            if len(expected) == 3 and x.ndim == 3 and expected[-1] == 1:
+                hint = " Add a channel axis: x[..., None]."
+            elif len(expected) == 3 and x.ndim == 4 and x.shape[-1] != expected[-1]:
+                hint = (
+                    f" The model takes {expected[-1]} channel(s), the data has "
+                    f"{x.shape[-1]}: build the model with "
+                    f"image_shape={tuple(x.shape[1:])} or convert the images."
+                )
+            raise GANInputError(
+                f"Samples have shape {tuple(x.shape[1:])} but "
+                f"{type(self).__name__} was built for {expected}.{hint}"
+            )
+        if not np.issubdtype(x.dtype, np.floating):
+            raise GANInputError(
+                f"Samples are of dtype {x.dtype}; {type(self).__name__} trains on "
+                "floats scaled to the generator's range [-1, 1]. Scale them with "
+                "keras_gans.data.scale_images(x) (uint8 0..255 -> [-1, 1])."
+            )
+        if not np.all(np.isfinite(x)):
+            raise GANInputError(
+                "The data contains NaN or infinite values; clean or drop those "
+                "samples before training."
+            )
+        if self.data_range is not None:
+            lo, hi = self.data_range
+            if x.min() < lo - 0.05 or x.max() > hi + 0.05:
+                raise GANInputError(
+                    f"Samples range over [{x.min():.3g}, {x.max():.3g}] but the "
+                    f"generator produces [{lo}, {hi}]. Scale them first, e.g. "
+                    "keras_gans.data.scale_images(x) for 0..255 images."
+                )
+
+    # ------------------------------------------------------------------ sampling
+
+    @property
+    def data_shape(self):
+        raise NotImplementedError
+
+    def random_normal(self, shape):
+        return keras.random.normal(shape, seed=self.seed_generator)
+
+    def random_uniform(self, shape):
+        return keras.random.uniform(shape, seed=self.seed_generator)
+
+    # ------------------------------------------------------------------ config
+    def get_config(self):
+        return {"name": self.name, "seed": self.seed}
+
+
+class _PlayerSelector:
+    """Maps each trainable variable to its player's optimizer (MultiOptimizer)."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def __call__(self, variable):
+        for player in self.model.players:
+            if any(variable is v for v in self.model.player_variables(player)):
+                return self.model.player_optimizers[player]
+        raise GANConfigError(
+            f"Variable {variable.path} belongs to no player of "
+            f"{type(self.model).__name__}; players are {self.model.players}."
+        )
+
+
+def _peek(x, y):
+    """The first batch of whatever fit() accepts, as numpy (x, y)."""
+    if x is None:
+        return None, None
+    if isinstance(x, np.ndarray) or hasattr(x, "__array__") and not hasattr(
+        x, "element_spec"
+    ) and not isinstance(x, keras.utils.PyDataset) and not _is_torch_loader(x):
+        x = np.asarray(x)
+        if len(x) == 0:
+            return None, None
+        return x, y
+    if hasattr(x, "element_spec"):  # tf.data.Dataset
+        for element in x.take(1):
+            return _split(element)
+        return None, None
+    if isinstance(x, keras.utils.PyDataset):
+        if len(x) == 0:
+            return None, None
+        return _split(x[0])
+    if _is_torch_loader(x):
+        for element in x:
+            return _split(element)
+        return None, None
+    return None, None
+
+
+def _split(element):
+    def np_(t):
+        return None if t is None else np.asarray(keras.ops.convert_to_numpy(t))
+
+    if isinstance(element, dict):
+        return np_(element.get("x")), np_(element.get("y"))
+    if isinstance(element, (list, tuple)):
+        if len(element) == 1:
+            return np_(element[0]), None
+        return np_(element[0]), np_(element[1])
+    return np_(element), None
+
+
+def _is_torch_loader(x):
+    return type(x).__module__.startswith("torch.utils.data")

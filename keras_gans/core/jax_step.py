@@ -1,0 +1,104 @@
+"""The JAX training step: every phase as a pure function of explicit state.
+
+Keras' JAX trainer jit-compiles ``train_step(state, data)`` where ``state`` is
+``(trainable, non_trainable, optimizer, metrics)`` variable values. The GAN's
+``self.optimizer`` is a ``keras.optimizers.MultiOptimizer`` holding one optimizer
+per player, so every player's optimizer state travels in ``state`` and Keras
+itself writes it back, shards it and saves it.
+
+Inside the step the values live in a ``_Store`` (variable -> current value).
+Each phase runs the variant's ordinary, stateful-looking loss code inside a
+``keras.StatelessScope`` built from the store; ``jax.value_and_grad`` is taken
+with respect to the phase's players' values only, and every other update the
+phase made (BatchNorm and spectral-norm statistics, the seed generator) comes
+back as an auxiliary output and is written into the store.
+"""
+
+from __future__ import annotations
+
+import jax
+from keras import StatelessScope
+
+
+class _Store:
+    def __init__(self, groups):
+        self.variables = []
+        self.values = {}
+        for variables, values in groups:
+            for v, value in zip(variables, values):
+                if id(v) not in self.values:
+                    self.variables.append(v)
+                self.values[id(v)] = value
+
+    def scope(self, overrides=None):
+        overrides = overrides or {}
+        mapping = [
+            (v, overrides.get(id(v), self.values[id(v)])) for v in self.variables
+        ]
+        return StatelessScope(state_mapping=mapping)
+
+    def read(self, scope, exclude=()):
+        excluded = {id(v) for v in exclude}
+        return {
+            id(v): scope.get_current_value(v)
+            for v in self.variables
+            if id(v) not in excluded
+        }
+
+    def get(self, variables):
+        return [self.values[id(v)] for v in variables]
+
+
+def train_step(model, state, data):
+    trainable, non_trainable, optimizer_values, metrics_values = state
+    store = _Store(
+        [
+            (model.trainable_variables, trainable),
+            (model.non_trainable_variables, non_trainable),
+            (model.optimizer.variables, optimizer_values),
+            (model.metrics_variables, metrics_values),
+        ]
+    )
+    batch = model.prepare_batch(data)
+    logs = {}
+    for phase in model.phases():
+        for _ in range(phase.repeats):
+            logs.update(_run_phase(model, phase, batch, store))
+
+    with store.scope() as scope:
+        model.optimizer.iterations.assign_add(1)
+        results = model.update_trackers(logs)
+    store.values.update(store.read(scope))
+    new_state = (
+        store.get(model.trainable_variables),
+        store.get(model.non_trainable_variables),
+        store.get(model.optimizer.variables),
+        store.get(model.metrics_variables),
+    )
+    return results, new_state
+
+
+def _run_phase(model, phase, batch, store):
+    variables = model.phase_variables(phase)
+
+    def loss_fn(values):
+        overrides = {id(v): x for v, x in zip(variables, values)}
+        with store.scope(overrides) as scope:
+            loss, logs = phase.loss_fn(batch)
+        return loss, (logs, store.read(scope, exclude=variables))
+
+    (_, (logs, updates)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
+        store.get(variables)
+    )
+    store.values.update(updates)
+
+    start = 0
+    for player in phase.players:
+        player_vars = model.player_variables(player)
+        n = len(player_vars)
+        optimizer = model.player_optimizers[player]
+        with store.scope() as scope:
+            optimizer.apply(grads[start : start + n], player_vars)
+        store.values.update(store.read(scope))
+        start += n
+    return logs

@@ -1,0 +1,17 @@
+"""Datasets, scaled to the generator's range [-1, 1] by the loader.
+
+- ``load(name)``: ``mnist``, ``fashion_mnist``, ``cifar10``, ``usps`` and the other
+  ``.npz`` files: a local folder first (``data_dir=`` or ``KERAS_GANS_DATA``, files
+  ``<name>.npz`` with ``x_train, y_train, x_test, y_test``), else
+  tensorflow-datasets (needs internet the first time).
+- ``load_digits()``: scikit-learn's bundled 8x8 digits, offline, resized on request.
+- ``load_mixture("ring8" | "grid25")``: the synthetic 2-D Gaussian mixtures.
+"""
+
+from keras_gans.data.datasets import load, load_digits, resize_images, scale_images
+from keras_gans.data.mixtures import MIXTURES, load_mixture, mixture_modes
+
+__all__ = [
+    "MIXTURES", "load", "load_digits", "load_mixture", "mixture_modes",
+    "resize_images", "scale_images",
+]

@@ -1,0 +1,30 @@
+from keras_gans.models.conditional_gan import ConditionalGAN
+from keras_gans.models.dcgan import DCGAN
+from keras_gans.models.gan import GAN
+from keras_gans.models.lsgan import LSGAN
+from keras_gans.models.wgan import WGAN
+from keras_gans.models.wgan_gp import WGANGP
+
+#: name -> class, for the command line and the tests (a new variant adds a line).
+VARIANTS = {
+    "gan": GAN,
+    "conditional_gan": ConditionalGAN,
+    "dcgan": DCGAN,
+    "wgan": WGAN,
+    "wgan_gp": WGANGP,
+    "lsgan": LSGAN,
+}
+
+
+def get_variant(name):
+    from keras_gans.core.errors import GANConfigError, did_you_mean
+
+    key = str(name).lower().replace("-", "_")
+    if key not in VARIANTS:
+        raise GANConfigError(
+            f"Unknown variant {name!r}; known: {sorted(VARIANTS)}." + did_you_mean(key, VARIANTS)
+        )
+    return VARIANTS[key]
+
+
+__all__ = ["GAN", "ConditionalGAN", "DCGAN", "WGAN", "WGANGP", "LSGAN", "VARIANTS", "get_variant"]

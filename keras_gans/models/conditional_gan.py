@@ -1,0 +1,50 @@
+import keras
+
+from keras_gans.core.adversarial import AdversarialGAN
+from keras_gans.core.errors import GANConfigError
+from keras_gans.networks import dcgan_discriminator, dcgan_generator
+from keras_gans.networks import mlp_discriminator, mlp_generator
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class ConditionalGAN(AdversarialGAN):
+    """Conditional GAN (Mirza & Osindero 2014, "Conditional Generative Adversarial Nets").
+
+    The label y is given to both players: concatenated to z in the generator and
+    to the input of the discriminator (as constant feature maps for images).
+    Generated samples in each phase are conditioned on the real batch's labels,
+    so the label distribution of fakes matches the data's. ``fit`` needs labels.
+
+    Args:
+        num_classes: number of classes (required).
+        architecture: ``"mlp"`` (the paper's) or ``"dcgan"`` for images.
+    """
+
+    def __init__(self, generator=None, discriminator=None, *, num_classes=None,
+                 architecture="mlp", loss="non_saturating", **kwargs):
+        if not num_classes:
+            raise GANConfigError("ConditionalGAN needs num_classes= (e.g. 10 for MNIST).")
+        if architecture not in ("mlp", "dcgan"):
+            raise GANConfigError(f"architecture must be 'mlp' or 'dcgan'; got {architecture!r}.")
+        self.architecture = architecture
+        super().__init__(generator, discriminator, num_classes=num_classes, loss=loss, **kwargs)
+
+    def build_networks(self, data_shape):
+        if self.architecture == "dcgan":
+            return (
+                dcgan_generator(self.latent_dim, data_shape, num_classes=self.num_classes),
+                dcgan_discriminator(data_shape, num_classes=self.num_classes,
+                                    **self.discriminator_options),
+            )
+        out_act = "tanh" if len(data_shape) > 1 else None
+        return (
+            mlp_generator(self.latent_dim, data_shape, (256, 512), self.num_classes, out_act),
+            mlp_discriminator(data_shape, (512, 256), self.num_classes,
+                              **self.discriminator_options),
+        )
+
+    def default_optimizer(self, player):
+        return keras.optimizers.Adam(2e-4, beta_1=0.5)
+
+    def get_config(self):
+        return {**super().get_config(), "architecture": self.architecture}

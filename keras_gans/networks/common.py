@@ -1,0 +1,79 @@
+"""Pieces shared by the network builders."""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+from keras_gans.layers import MinibatchDiscrimination, MinibatchStdDev
+
+
+def dcgan_init():
+    # Radford et al. 2015: all weights from N(0, 0.02).
+    return keras.initializers.RandomNormal(stddev=0.02)
+
+
+class DiscriminatorOptions:
+    """Options every discriminator builder takes, applied the same way.
+
+    Args:
+        spectral_norm: wrap each weight layer in ``keras.layers.SpectralNormalization``
+            (Miyato et al. 2018).
+        constraint: a constraint for every weight (``WeightClip`` for WGAN).
+        minibatch_discrimination: add ``MinibatchDiscrimination`` before the last layer.
+        minibatch_stddev: add ``MinibatchStdDev`` before the last block.
+    """
+
+    def __init__(
+        self,
+        spectral_norm=False,
+        constraint=None,
+        minibatch_discrimination=False,
+        minibatch_stddev=False,
+    ):
+        self.spectral_norm = spectral_norm
+        self.constraint = constraint
+        self.minibatch_discrimination = minibatch_discrimination
+        self.minibatch_stddev = minibatch_stddev
+
+    def weight_kwargs(self):
+        return {
+            "kernel_initializer": dcgan_init(),
+            "kernel_constraint": self.constraint,
+            "bias_constraint": self.constraint,
+        }
+
+    def wrap(self, layer):
+        return layers.SpectralNormalization(layer) if self.spectral_norm else layer
+
+    def dense(self, units, **kwargs):
+        return self.wrap(layers.Dense(units, **self.weight_kwargs(), **kwargs))
+
+    def conv(self, filters, kernel, strides, **kwargs):
+        return self.wrap(
+            layers.Conv2D(
+                filters, kernel, strides=strides, padding="same",
+                **self.weight_kwargs(), **kwargs
+            )
+        )
+
+    def batch_norm(self):
+        return layers.BatchNormalization(
+            gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02),
+            gamma_constraint=self.constraint,
+            beta_constraint=self.constraint,
+        )
+
+    def head(self, x):
+        """The tricks that look across the batch, then the output unit."""
+        if self.minibatch_stddev:
+            x = MinibatchStdDev()(x)
+        if len(x.shape) > 2:
+            x = layers.Flatten()(x)
+        if self.minibatch_discrimination:
+            x = MinibatchDiscrimination()(x)
+        return self.dense(1, name="score")(x)
+
+
+def label_input(num_classes):
+    return keras.Input((num_classes,), name="label")

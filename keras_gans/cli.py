@@ -1,0 +1,143 @@
+"""keras-gans: train and list GAN variants from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+
+TRAIN_EXAMPLE = """example:
+  keras-gans train dcgan --dataset digits --epochs 5 --out runs/dcgan_digits
+  keras-gans train wgan_gp --dataset ring8 --epochs 20 --out runs/wgangp_ring8
+  keras-gans train conditional_gan --dataset mnist --data-dir ../shared/datasets --out runs/cgan
+
+datasets: digits (scikit-learn's 8x8 digits at 28x28, offline), ring8, grid25
+(synthetic 2-D mixtures), mnist, fashion_mnist, cifar10, usps (a local
+<name>.npz in --data-dir or KERAS_GANS_DATA first, else tensorflow-datasets).
+"""
+
+MIXTURE_SETS = ("ring8", "grid25")
+
+
+def _parser():
+    p = argparse.ArgumentParser(
+        prog="keras-gans",
+        description="GANs for Keras 3 on TensorFlow, JAX and PyTorch "
+        "(the backend comes from KERAS_BACKEND).",
+    )
+    p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("list", help="list the variants", description="List the GAN variants.")
+
+    t = sub.add_parser(
+        "train",
+        help="train a variant with model.fit",
+        description="Train a variant with model.fit, show the Keras progress bar, "
+        "write a PNG grid of samples after each epoch and save the model.",
+        epilog=TRAIN_EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    t.add_argument("variant", help="gan, conditional_gan, dcgan, wgan, wgan_gp, lsgan")
+    t.add_argument("--dataset", default="digits")
+    t.add_argument("--data-dir", default=None, help="folder with <dataset>.npz files")
+    t.add_argument("--epochs", type=int, default=5)
+    t.add_argument("--batch-size", type=int, default=64)
+    t.add_argument("--latent-dim", type=int, default=None)
+    t.add_argument("--limit", type=int, default=None, help="use only the first N samples")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--out", required=True, help="run folder")
+    t.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
+    return p
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "list":
+            return _list()
+        if args.command == "train":
+            return _train(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # one clear line, no traceback unless --debug
+        if args.debug:
+            raise
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _list():
+    from keras_gans.models import VARIANTS
+
+    for name, cls in VARIANTS.items():
+        doc = (cls.__doc__ or "").strip().splitlines()[0]
+        print(f"{name:16s} {doc}")
+    return 0
+
+
+def _load_data(args, variant_cls):
+    from keras_gans import data
+
+    if args.dataset in MIXTURE_SETS:
+        return data.load_mixture(args.dataset, n=args.limit or 8192, seed=args.seed), None
+    size = 28 if args.dataset in ("digits", "usps") else None
+    x, y = data.load(args.dataset, data_dir=args.data_dir, size=size)
+    if args.limit:
+        x = x[: args.limit]
+        y = None if y is None else y[: args.limit]
+    return x, y
+
+
+def _train(args):
+    import keras
+
+    from keras_gans.callbacks import SampleGrid
+    from keras_gans.core.errors import GANConfigError
+    from keras_gans.models import get_variant
+
+    cls = get_variant(args.variant)
+    if os.path.exists(args.out) and os.listdir(args.out):
+        if not args.overwrite:
+            raise GANConfigError(
+                f"Run folder {args.out} exists and is not empty; pass --overwrite to "
+                "replace it or choose another --out."
+            )
+        shutil.rmtree(args.out)
+    os.makedirs(args.out, exist_ok=True)
+    keras.utils.set_random_seed(args.seed)
+
+    x, y = _load_data(args, cls)
+    kwargs = {"data_shape": tuple(x.shape[1:]), "seed": args.seed}
+    if args.latent_dim:
+        kwargs["latent_dim"] = args.latent_dim
+    elif x.ndim == 2:
+        kwargs["latent_dim"] = 2
+    if cls.__name__ == "ConditionalGAN":
+        if y is None:
+            raise GANConfigError(f"conditional_gan needs a labelled dataset; {args.dataset} has none.")
+        kwargs["num_classes"] = int(y.max()) + 1
+    else:
+        y = None
+    model = cls(**kwargs)
+    model.compile()
+    with open(os.path.join(args.out, "recipe.json"), "w") as f:
+        json.dump({**vars(args), "backend": keras.backend.backend()}, f, indent=2)
+    print(f"training {cls.__name__} on {args.dataset} ({len(x)} samples, "
+          f"shape {tuple(x.shape[1:])}) with the {keras.backend.backend()} backend")
+    model.fit(
+        x, y, batch_size=args.batch_size, epochs=args.epochs, shuffle=True,
+        callbacks=[SampleGrid(os.path.join(args.out, "samples"), n=64, seed=args.seed)],
+    )
+    path = os.path.join(args.out, "model.keras")
+    model.save(path)
+    print(f"saved {path} and sample grids in {os.path.join(args.out, 'samples')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,27 @@
+from setuptools import find_packages, setup
+
+# Pinned to what the test suite runs on (see .ci/run).
+TENSORFLOW = ["tensorflow-cpu==2.21.0", "tensorflow-datasets==4.9.10"]
+JAX = ["jax[cpu]==0.10.2"]
+# Exactly 2.13.0: its CPU wheel is the one these machines hold; other versions
+# pull several GB of CUDA packages.
+TORCH = ["torch==2.13.0"]
+
+setup(
+    name="keras-gans",
+    version="0.1.0",
+    description="GANs for Keras 3 that train with model.fit on TensorFlow, JAX and PyTorch",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.10",
+    packages=find_packages(include=["keras_gans", "keras_gans.*"]),
+    install_requires=["keras>=3.15,<3.16", "numpy", "scikit-learn", "h5py"],
+    extras_require={
+        "tensorflow": TENSORFLOW,
+        "jax": JAX,
+        "torch": TORCH,
+        "all": TENSORFLOW + JAX + TORCH,
+        "dev": ["pytest>=8", "ruff"],
+    },
+    entry_points={"console_scripts": ["keras-gans=keras_gans.cli:main"]},
+)

@@ -2,7 +2,7 @@
 
 __version__ = "0.1.0"
 
-from keras_gans import data, layers, losses, networks, regularizers
+from keras_gans import data, layers, losses, metrics, networks, regularizers
 from keras_gans.core import AdversarialGAN, GANConfigError, GANInputError, GANModel, Phase
 from keras_gans.models import (
     DCGAN,

@@ -19,19 +19,20 @@ MIXTURES = {
 }
 
 
-def mixture_modes(name):
-    """(modes, std) of a named mixture."""
+def mixture_modes(name, std=None):
+    """(modes, std) of a named mixture; ``std`` overrides the protocol's σ."""
     if name not in MIXTURES:
         raise GANConfigError(
             f"Unknown mixture {name!r}; known: {sorted(MIXTURES)}." + did_you_mean(name, MIXTURES)
         )
-    build, std = MIXTURES[name]
-    return build().astype("float32"), std
+    build, default_std = MIXTURES[name]
+    return build().astype("float32"), float(default_std if std is None else std)
 
 
-def load_mixture(name="ring8", n=10_000, seed=0):
-    """``n`` points from the mixture, each mode equally likely, float32 (n, 2)."""
-    modes, std = mixture_modes(name)
+def load_mixture(name="ring8", n=10_000, seed=0, std=None):
+    """``n`` points from the mixture, each mode equally likely, float32 (n, 2).
+    ``std`` overrides the protocol's σ of each mode."""
+    modes, std = mixture_modes(name, std)
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, len(modes), size=n)
     return (modes[idx] + std * rng.standard_normal((n, 2))).astype("float32")

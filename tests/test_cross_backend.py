@@ -1,0 +1,49 @@
+"""One algorithm on three backends: the same step gives the same new weights.
+
+Each backend's run of the suite compares itself with the next backend in the
+cycle tensorflow -> jax -> torch -> tensorflow, so the three runs together cover
+every pair. Covers GAN, WGANGP (double backprop through the gradient penalty,
+n_critic > 1) and DCGAN (BatchNorm statistics).
+"""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+import keras
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CYCLE = {"tensorflow": "jax", "jax": "torch", "torch": "tensorflow"}
+
+
+def _step(backend, path):
+    env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2",
+               TF_ENABLE_ONEDNN_OPTS="0")
+    proc = subprocess.run(
+        [sys.executable, os.path.join(HERE, "cross_backend_step.py"), str(path)],
+        env=env, capture_output=True, text=True,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return dict(np.load(path))
+
+
+def test_one_step_same_new_weights_across_backends(tmp_path):
+    mine = keras.backend.backend()
+    other = CYCLE[mine]
+    a = _step(mine, tmp_path / f"{mine}.npz")
+    b = _step(other, tmp_path / f"{other}.npz")
+    assert a.keys() == b.keys()
+    for variant in ("gan", "wgan_gp", "dcgan"):
+        keys = [k for k in a if k.startswith(variant + "/") and not k.endswith("/before")]
+        assert keys
+        changes = []
+        for k in keys:
+            np.testing.assert_allclose(a[k], b[k], rtol=1e-4, atol=2e-5, err_msg=f"{mine} vs {other}: {k}")
+            np.testing.assert_array_equal(a[k + "/before"], b[k + "/before"])
+            changes.append(float(np.max(np.abs(a[k] - a[k + "/before"]))))
+        # The step really changed the weights, by far more than the tolerance
+        # (else equality would prove nothing).
+        assert max(changes) > 50 * 2e-5, (variant, changes)
+        assert sum(c > 1e-6 for c in changes) >= len(keys) // 2, (variant, changes)

@@ -1,4 +1,13 @@
+import os
+
 from setuptools import find_packages, setup
+
+
+def _readme():
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "README.md")
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
 
 # Pinned to what the test suite runs on (see .ci/run).
 TENSORFLOW = ["tensorflow-cpu==2.21.0", "tensorflow-datasets==4.9.10"]
@@ -11,7 +20,7 @@ setup(
     name="keras-gans",
     version="0.1.0",
     description="GANs for Keras 3 that train with model.fit on TensorFlow, JAX and PyTorch",
-    long_description=open("README.md", encoding="utf-8").read(),
+    long_description=_readme(),
     long_description_content_type="text/markdown",
     python_requires=">=3.10",
     packages=find_packages(include=["keras_gans", "keras_gans.*"]),

@@ -177,6 +177,8 @@ class GANModel(keras.Model):
     def validate_data(self, x, y=None):
         """Check the first batch (or the whole array) before training starts."""
         first_x, first_y = _peek(x, y)
+        if first_x is _UNCHECKED:  # e.g. a Python generator: peeking would consume it
+            return
         if first_x is None:
             raise GANInputError(
                 "The dataset is empty: fit() got no samples. Check the path or "
@@ -197,7 +199,7 @@ class GANModel(keras.Model):
                 hint = (
                     f" The model takes {expected[-1]} channel(s), the data has "
                     f"{x.shape[-1]}: build the model with "
-                    f"image_shape={tuple(x.shape[1:])} or convert the images."
+                    f"data_shape={tuple(x.shape[1:])} or convert the images."
                 )
             raise GANInputError(
                 f"Samples have shape {tuple(x.shape[1:])} but "
@@ -260,6 +262,8 @@ def _peek(x, y):
     """The first batch of whatever fit() accepts, as numpy (x, y)."""
     if x is None:
         return None, None
+    if isinstance(x, (tuple, list)) and len(x) == 2 and y is None:  # fit((x, y))
+        return _peek(x[0], x[1])
     if isinstance(x, np.ndarray) or hasattr(x, "__array__") and not hasattr(
         x, "element_spec"
     ) and not isinstance(x, keras.utils.PyDataset) and not _is_torch_loader(x):
@@ -279,7 +283,10 @@ def _peek(x, y):
         for element in x:
             return _split(element)
         return None, None
-    return None, None
+    return _UNCHECKED, None
+
+
+_UNCHECKED = object()
 
 
 def _split(element):

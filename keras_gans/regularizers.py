@@ -19,6 +19,7 @@ def gradient_penalty(critic, real, fake, alpha, weight=10.0, target=1.0, extra_i
     """
     real = ops.cast(real, "float32")
     fake = ops.cast(fake, "float32")
+    alpha = ops.cast(alpha, "float32")
     interpolated = real + alpha * (fake - real)
 
     def critic_sum(x):

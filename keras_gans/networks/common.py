@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from keras_gans.layers import MinibatchDiscrimination, MinibatchStdDev
+from keras_gans.layers import MinibatchDiscrimination, MinibatchStdDev, SpectralNormalization
 
 
 def dcgan_init():
@@ -17,8 +17,8 @@ class DiscriminatorOptions:
     """Options every discriminator builder takes, applied the same way.
 
     Args:
-        spectral_norm: wrap each weight layer in ``keras.layers.SpectralNormalization``
-            (Miyato et al. 2018).
+        spectral_norm: wrap each weight layer in
+            ``keras_gans.layers.SpectralNormalization`` (Miyato et al. 2018).
         constraint: a constraint for every weight (``WeightClip`` for WGAN).
         minibatch_discrimination: add ``MinibatchDiscrimination`` before the last layer.
         minibatch_stddev: add ``MinibatchStdDev`` before the last block.
@@ -44,7 +44,7 @@ class DiscriminatorOptions:
         }
 
     def wrap(self, layer):
-        return layers.SpectralNormalization(layer) if self.spectral_norm else layer
+        return SpectralNormalization(layer) if self.spectral_norm else layer
 
     def dense(self, units, **kwargs):
         return self.wrap(layers.Dense(units, **self.weight_kwargs(), **kwargs))

@@ -8,6 +8,8 @@ import os
 import shutil
 import sys
 
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before keras imports TensorFlow
+
 TRAIN_EXAMPLE = """example:
   keras-gans train dcgan --dataset digits --epochs 5 --out runs/dcgan_digits
   keras-gans train wgan_gp --dataset ring8 --epochs 20 --out runs/wgangp_ring8
@@ -50,6 +52,9 @@ def _parser():
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--out", required=True, help="run folder")
     t.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
+    t.add_argument("--resume", action="store_true",
+                   help="continue an interrupted or finished run in --out from its last "
+                        "completed epoch (weights, both optimizers, epoch count)")
     return p
 
 
@@ -101,13 +106,19 @@ def _train(args):
     from keras_gans.models import get_variant
 
     cls = get_variant(args.variant)
+    recipe_path = os.path.join(args.out, "recipe.json")
+    if args.resume and args.overwrite:
+        raise GANConfigError("--resume and --overwrite contradict each other; pass one.")
     if os.path.exists(args.out) and os.listdir(args.out):
-        if not args.overwrite:
+        if args.resume:
+            _check_same_recipe(recipe_path, args)
+        elif args.overwrite:
+            shutil.rmtree(args.out)
+        else:
             raise GANConfigError(
-                f"Run folder {args.out} exists and is not empty; pass --overwrite to "
-                "replace it or choose another --out."
+                f"Run folder {args.out} exists and is not empty; pass --resume to "
+                "continue it, --overwrite to replace it, or choose another --out."
             )
-        shutil.rmtree(args.out)
     os.makedirs(args.out, exist_ok=True)
     keras.utils.set_random_seed(args.seed)
 
@@ -125,18 +136,47 @@ def _train(args):
         y = None
     model = cls(**kwargs)
     model.compile()
-    with open(os.path.join(args.out, "recipe.json"), "w") as f:
-        json.dump({**vars(args), "backend": keras.backend.backend()}, f, indent=2)
+    if not os.path.exists(recipe_path):
+        with open(recipe_path, "w") as f:
+            json.dump({**vars(args), "backend": keras.backend.backend()}, f, indent=2)
     print(f"training {cls.__name__} on {args.dataset} ({len(x)} samples, "
           f"shape {tuple(x.shape[1:])}) with the {keras.backend.backend()} backend")
     model.fit(
         x, y, batch_size=args.batch_size, epochs=args.epochs, shuffle=True,
-        callbacks=[SampleGrid(os.path.join(args.out, "samples"), n=64, seed=args.seed)],
+        callbacks=[
+            # Saves weights, both optimizers and the epoch after every epoch; a
+            # rerun with --resume restores them and continues.
+            keras.callbacks.BackupAndRestore(os.path.join(args.out, "backup"),
+                                             delete_checkpoint=False),
+            SampleGrid(os.path.join(args.out, "samples"), n=64, seed=args.seed),
+        ],
     )
     path = os.path.join(args.out, "model.keras")
     model.save(path)
     print(f"saved {path} and sample grids in {os.path.join(args.out, 'samples')}")
     return 0
+
+
+RECIPE_KEYS = ("variant", "dataset", "batch_size", "latent_dim", "limit", "seed")
+
+
+def _check_same_recipe(recipe_path, args):
+    from keras_gans.core.errors import GANConfigError
+
+    if not os.path.exists(recipe_path):
+        raise GANConfigError(
+            f"{args.out} is not a keras-gans run folder (no recipe.json); cannot --resume."
+        )
+    with open(recipe_path) as f:
+        recipe = json.load(f)
+    diff = {k: (recipe.get(k), getattr(args, k)) for k in RECIPE_KEYS
+            if recipe.get(k) != getattr(args, k)}
+    if diff:
+        changes = ", ".join(f"{k}: {a!r} -> {b!r}" for k, (a, b) in diff.items())
+        raise GANConfigError(
+            f"--resume must use the run's recipe; changed: {changes}. "
+            "Only --epochs may change."
+        )
 
 
 if __name__ == "__main__":

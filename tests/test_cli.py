@@ -1,0 +1,63 @@
+"""The main job, end to end: `keras-gans train` writes a model, a recipe and sample grids."""
+
+import json
+import os
+
+import keras
+import numpy as np
+
+from keras_gans.cli import main
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+BASE = ["train", "dcgan", "--dataset", "digits", "--limit", "64", "--batch-size", "32"]
+
+
+def test_list_names_every_variant(capsys):
+    from keras_gans.models import VARIANTS
+
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for name in VARIANTS:
+        assert name in out
+
+
+def test_train_writes_model_recipe_and_grids_then_resumes(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main([*BASE, "--epochs", "1", "--out", str(out)]) == 0
+    grid = out / "samples" / "samples_epoch_001.png"
+    assert grid.read_bytes()[:8] == PNG_SIGNATURE
+    recipe = json.loads((out / "recipe.json").read_text())
+    assert recipe["variant"] == "dcgan" and recipe["backend"] == keras.backend.backend()
+    model = keras.saving.load_model(out / "model.keras")
+    images = model.generate(4, seed=0)
+    assert images.shape == (4, 28, 28, 1) and np.isfinite(images).all()
+
+    # An existing run is never replaced silently.
+    before = sorted(os.listdir(out))
+    assert main([*BASE, "--epochs", "1", "--out", str(out)]) == 2
+    assert "--resume" in capsys.readouterr().err
+    assert sorted(os.listdir(out)) == before
+
+    # --resume with another recipe is refused; with more epochs it continues.
+    assert main([*BASE[:-1], "16", "--epochs", "2", "--out", str(out), "--resume"]) == 2
+    assert "batch_size" in capsys.readouterr().err
+    assert main([*BASE, "--epochs", "2", "--out", str(out), "--resume"]) == 0
+    assert (out / "samples" / "samples_epoch_002.png").exists()
+    resumed = keras.saving.load_model(out / "model.keras")
+    # 2 epochs of 64 samples in batches of 32: 4 steps in all, not 2 + a fresh 4.
+    assert int(keras.ops.convert_to_numpy(resumed.optimizer.iterations)) == 4
+
+
+def test_overwrite_replaces_the_run(tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "old.txt").write_text("x")
+    assert main(["train", "gan", "--dataset", "ring8", "--limit", "256", "--batch-size", "128",
+                 "--epochs", "1", "--out", str(out), "--overwrite"]) == 0
+    assert not (out / "old.txt").exists() and (out / "model.keras").exists()
+
+
+def test_unknown_variant_is_a_one_line_error_with_a_suggestion(tmp_path, capsys):
+    assert main(["train", "dcgna", "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert "dcgan" in err and "Traceback" not in err

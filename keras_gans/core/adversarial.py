@@ -81,7 +81,9 @@ class AdversarialGAN(GANModel):
         if label_smoothing and not self.loss_spec.supports_label_smoothing:
             raise GANConfigError(
                 f"label_smoothing is defined for log-loss and least-squares "
-                f"discriminators, not for loss={self.loss_spec.name!r}."
+                f"discriminators, not for loss={self.loss_spec.name!r}: drop "
+                "label_smoothing= (or use loss='non_saturating', 'minimax' or "
+                "'least_squares')."
             )
         if not 0.0 <= label_smoothing < 1.0:
             raise GANConfigError(f"label_smoothing must be in [0, 1); got {label_smoothing}.")

@@ -201,6 +201,13 @@ class GANModel(keras.Model):
                     f"{x.shape[-1]}: build the model with "
                     f"data_shape={tuple(x.shape[1:])} or convert the images."
                 )
+            elif len(expected) == 3 and x.ndim == 4 and expected[0] == expected[1]:
+                hint = (
+                    f" Resize the images (keras_gans.data.resize_images(x, {expected[0]})) "
+                    f"or build the model with data_shape={tuple(x.shape[1:])}."
+                )
+            else:
+                hint = f" Build the model with data_shape={tuple(x.shape[1:])} to train on them."
             raise GANInputError(
                 f"Samples have shape {tuple(x.shape[1:])} but "
                 f"{type(self).__name__} was built for {expected}.{hint}"

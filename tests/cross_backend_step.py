@@ -1,11 +1,17 @@
-"""One training step of GAN, WGANGP and DCGAN from fixed weights, batch and noise.
+"""One training step of each variant from fixed weights, batch and noise.
 
 Run as ``KERAS_BACKEND=<name> python tests/cross_backend_step.py OUT.npz``; the
 test compares the new weights across backends. Noise comes from fixed arrays
 (keras.random streams differ between backends by design), drawn in call order,
 so the three backends see the same numbers.
+
+Cases: ``CASES`` below, plus ``cases()`` of every ``tests/xb_cases_*.py`` module
+(one per group of variants), each ``name -> (make_model, batch)``.
 """
 
+import glob
+import importlib.util
+import os
 import sys
 
 import numpy as np
@@ -35,9 +41,13 @@ def fixed_noise(model):
     model.random_uniform = draw("uniform")
 
 
+def networks(model):
+    return [getattr(model, player) for player in model.players]
+
+
 def init_weights(model):
     rng = np.random.default_rng(0)
-    for net in (model.generator, model.discriminator):
+    for net in networks(model):
         values = []
         for v in net.weights:
             if "moving_variance" in v.path:
@@ -51,32 +61,37 @@ def init_weights(model):
         net.set_weights(values)
 
 
-def models():
-    return {
-        "gan": kg.GAN(data_shape=(2,), latent_dim=4, hidden=(16, 16)),
-        "wgan_gp": kg.WGANGP(data_shape=(2,), latent_dim=4, n_critic=2),
-        "dcgan": kg.DCGAN(data_shape=(28, 28, 1), latent_dim=8, filters=8),
+def cases():
+    rng = np.random.default_rng(42)
+    found = {
+        "gan": (lambda: kg.GAN(data_shape=(2,), latent_dim=4, hidden=(16, 16)),
+                rng.standard_normal((BATCH, 2)).astype("float32")),
+        "wgan_gp": (lambda: kg.WGANGP(data_shape=(2,), latent_dim=4, n_critic=2),
+                    rng.standard_normal((BATCH, 2)).astype("float32")),
+        "dcgan": (lambda: kg.DCGAN(data_shape=(28, 28, 1), latent_dim=8, filters=8),
+                  np.tanh(rng.standard_normal((BATCH, 28, 28, 1))).astype("float32")),
     }
+    here = os.path.dirname(os.path.abspath(__file__))
+    for path in sorted(glob.glob(os.path.join(here, "xb_cases_*.py"))):
+        spec = importlib.util.spec_from_file_location(os.path.basename(path)[:-3], path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        found.update(module.cases(BATCH))
+    return found
 
 
 def run(out):
-    rng = np.random.default_rng(42)
-    data = {
-        "gan": rng.standard_normal((BATCH, 2)).astype("float32"),
-        "wgan_gp": rng.standard_normal((BATCH, 2)).astype("float32"),
-        "dcgan": np.tanh(rng.standard_normal((BATCH, 28, 28, 1))).astype("float32"),
-    }
     result = {}
-    for name, model in models().items():
+    for name, (make_model, data) in cases().items():
+        model = make_model()
         init_weights(model)
         fixed_noise(model)
-        model.compile(
-            generator_optimizer=keras.optimizers.SGD(0.1, momentum=0.9),
-            discriminator_optimizer=keras.optimizers.SGD(0.1, momentum=0.9),
-        )
-        before = [keras.ops.convert_to_numpy(v) for v in model.generator.weights + model.discriminator.weights]
-        model.fit(data[name], batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
-        for i, v in enumerate(model.generator.weights + model.discriminator.weights):
+        model.compile(**{f"{p}_optimizer": keras.optimizers.SGD(0.1, momentum=0.9)
+                         for p in model.players})
+        variables = [v for net in networks(model) for v in net.weights]
+        before = [keras.ops.convert_to_numpy(v) for v in variables]
+        model.fit(data, batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
+        for i, v in enumerate(variables):
             result[f"{name}/{i}/{v.path}"] = keras.ops.convert_to_numpy(v)
             result[f"{name}/{i}/{v.path}/before"] = before[i]
     np.savez(out, **result)

@@ -2,6 +2,9 @@
 
 A variant's test class sets ``make_model()`` (a small model) and ``data()``
 (``(x, y)`` with y None for unconditional models) and inherits the checks.
+Variants that are not a single generator against a single discriminator
+(encoders, two-domain translators) override the hooks ``fit_data()``,
+``samples(model, n, seed)``, ``sample_shape()`` and ``probe_outputs(model)``.
 """
 
 from __future__ import annotations
@@ -31,13 +34,31 @@ class GANTestMixin:
     def data(self):
         raise NotImplementedError
 
-    def fit(self, model, steps=None, epochs=1):
+    def fit_data(self, n):
+        """``(x, y)`` for ``model.fit``: the first ``n`` samples."""
         x, y = self.data()
-        n = self.batch_size * (steps or self.steps)
-        return model.fit(
-            x[:n], None if y is None else y[:n], batch_size=self.batch_size,
-            epochs=epochs, shuffle=False, verbose=0,
-        )
+        return x[:n], None if y is None else y[:n]
+
+    def fit(self, model, steps=None, epochs=1):
+        x, y = self.fit_data(self.batch_size * (steps or self.steps))
+        return model.fit(x, y, batch_size=self.batch_size, epochs=epochs, shuffle=False,
+                         verbose=0)
+
+    # ------------------------------------------------------------------ hooks
+    def samples(self, model, n, seed):
+        x, y = self.data()
+        return model.generate(n, labels=None if y is None else y[:n], seed=seed)
+
+    def sample_shape(self):
+        return self.data()[0].shape[1:]
+
+    def probe_outputs(self, model):
+        """Deterministic outputs of every network, to compare two models."""
+        x, y = self.data()
+        samples = self.samples(model, 8, seed=3)
+        d_in = [x[:8], keras.ops.convert_to_numpy(model.one_hot(y[:8]))] if y is not None else x[:8]
+        scores = keras.ops.convert_to_numpy(model.discriminator(d_in, training=False))
+        return samples, scores
 
     # ------------------------------------------------------------------ checks
     def test_fit_logs_finite_losses(self):
@@ -67,24 +88,14 @@ class GANTestMixin:
 
     def test_generate_shape_and_range(self):
         model = self.make_model()
-        x, y = self.data()
-        labels = None if y is None else y[:10]
-        out = model.generate(10, labels=labels, seed=0)
-        assert out.shape == (10, *x.shape[1:])
+        out = self.samples(model, 10, seed=0)
+        assert out.shape == (10, *self.sample_shape())
         assert np.all(np.isfinite(out))
         if model.data_range is not None:
             lo, hi = model.data_range
             assert out.min() >= lo - 1e-6 and out.max() <= hi + 1e-6
-        again = model.generate(10, labels=labels, seed=0)
+        again = self.samples(model, 10, seed=0)
         np.testing.assert_array_equal(out, again)
-
-    def _outputs(self, model):
-        x, y = self.data()
-        labels = None if y is None else y[:8]
-        samples = model.generate(8, labels=labels, seed=3)
-        d_in = [x[:8], keras.ops.convert_to_numpy(model.one_hot(y[:8]))] if y is not None else x[:8]
-        scores = keras.ops.convert_to_numpy(model.discriminator(d_in, training=False))
-        return samples, scores
 
     def test_keras_file_round_trip(self, tmp_path):
         model = self.make_model()
@@ -94,7 +105,7 @@ class GANTestMixin:
         model.save(path)
         loaded = keras.saving.load_model(path)
         assert type(loaded) is type(model)
-        for a, b in zip(self._outputs(model), self._outputs(loaded)):
+        for a, b in zip(self.probe_outputs(model), self.probe_outputs(loaded)):
             np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
         # optimizer state came back too: the next step is the same on both
         for player in model.players:
@@ -115,7 +126,7 @@ class GANTestMixin:
         model.save_weights(path)
         other = self.make_model(seed=99)
         other.load_weights(path)
-        for a, b in zip(self._outputs(model), self._outputs(other)):
+        for a, b in zip(self.probe_outputs(model), self.probe_outputs(other)):
             np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
 
     def test_seeded_run_repeats_exactly(self):
@@ -125,7 +136,7 @@ class GANTestMixin:
             model = self.make_model(seed=7)
             model.compile()
             self.fit(model)
-            results.append(weights_of(model.generator.weights + model.discriminator.weights))
+            results.append(weights_of(model.weights))
         for a, b in zip(*results):
             np.testing.assert_array_equal(a, b)
 

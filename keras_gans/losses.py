@@ -18,8 +18,8 @@ that does not depend on G. `real_target` < 1 gives one-sided label smoothing
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from keras import ops
 

@@ -14,12 +14,11 @@ import importlib.util
 import os
 import sys
 
+import keras
 import numpy as np
 
-import keras
-
 sys.path.insert(0, __file__.rsplit("/tests/", 1)[0])
-import keras_gans as kg  # noqa: E402
+import keras_gans as kg
 
 BATCH = 16
 

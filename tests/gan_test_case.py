@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
-
 import keras
+import numpy as np
 
 
 def weights_of(variables):

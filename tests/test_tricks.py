@@ -20,7 +20,7 @@ def test_losses_match_their_formulas(name):
     rng = np.random.default_rng(0)
     real = rng.normal(size=(16, 1)).astype("float32")
     fake = rng.normal(size=(16, 1)).astype("float32")
-    sig = lambda v: 1 / (1 + np.exp(-v.astype("float64")))  # noqa: E731
+    sig = lambda v: 1 / (1 + np.exp(-v.astype("float64")))
     expected_d = {
         "minimax": -np.mean(np.log(sig(real))) - np.mean(np.log(1 - sig(fake))),
         "non_saturating": -np.mean(np.log(sig(real))) - np.mean(np.log(1 - sig(fake))),
@@ -51,7 +51,7 @@ def test_minimax_generator_loss_is_minus_discriminator_fake_term():
 def test_one_sided_label_smoothing_changes_only_the_real_target():
     real = np.array([[2.0], [-1.0]], "float32")
     fake = np.array([[0.5], [-0.5]], "float32")
-    sig = lambda v: 1 / (1 + np.exp(-v.astype("float64")))  # noqa: E731
+    sig = lambda v: 1 / (1 + np.exp(-v.astype("float64")))
     t = 0.9
     expected = -np.mean(t * np.log(sig(real)) + (1 - t) * np.log(1 - sig(real))) - np.mean(
         np.log(1 - sig(fake))  # fake target stays 0: one-sided

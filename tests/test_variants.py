@@ -1,9 +1,9 @@
 """Every variant through the shared mixin, on the backend of this process."""
 
 import pytest
+from gan_test_case import GANTestMixin
 
 import keras_gans as kg
-from gan_test_case import GANTestMixin
 
 
 @pytest.fixture(autouse=True)

@@ -84,7 +84,6 @@ def input_gradients(fn, x):
         return grad
     if backend == "jax":
         import jax
-
         from keras.src.backend.common.stateless_scope import get_stateless_scope
 
         # Variable updates made inside the inner trace (a BatchNorm in the critic,

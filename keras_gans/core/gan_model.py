@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 import keras
+import numpy as np
 from keras import ops
 
 from keras_gans.core import backend_steps

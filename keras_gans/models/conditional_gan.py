@@ -2,8 +2,12 @@ import keras
 
 from keras_gans.core.adversarial import AdversarialGAN
 from keras_gans.core.errors import GANConfigError
-from keras_gans.networks import dcgan_discriminator, dcgan_generator
-from keras_gans.networks import mlp_discriminator, mlp_generator
+from keras_gans.networks import (
+    dcgan_discriminator,
+    dcgan_generator,
+    mlp_discriminator,
+    mlp_generator,
+)
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")

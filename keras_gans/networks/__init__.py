@@ -1,7 +1,7 @@
 from keras_gans.networks.dcgan import dcgan_discriminator, dcgan_generator
 from keras_gans.networks.mlp import mlp_discriminator, mlp_generator
 
-__all__ = ["default_pair", "dcgan_discriminator", "dcgan_generator", "mlp_discriminator", "mlp_generator"]
+__all__ = ["dcgan_discriminator", "dcgan_generator", "default_pair", "mlp_discriminator", "mlp_generator"]
 
 
 def default_pair(latent_dim, data_shape, filters=64, num_classes=None,

@@ -5,7 +5,11 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from keras_gans.layers import MinibatchDiscrimination, MinibatchStdDev, SpectralNormalization
+from keras_gans.layers import (
+    MinibatchDiscrimination,
+    MinibatchStdDev,
+    SpectralNormalization,
+)
 
 
 def dcgan_init():

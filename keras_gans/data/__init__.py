@@ -6,12 +6,26 @@
   tensorflow-datasets (needs internet the first time).
 - ``load_digits()``: scikit-learn's bundled 8x8 digits, offline, resized on request.
 - ``load_mixture("ring8" | "grid25")``: the synthetic 2-D Gaussian mixtures.
+- ``two_domain``: unpaired batches of two domains for the translators
+  (``load_pair("mnist2usps" | "horse2zebra" | "mnist2fashion")``, ``unpaired``,
+  ``UnpairedBatches``).
 """
 
+from keras_gans.data import two_domain
 from keras_gans.data.datasets import load, load_digits, resize_images, scale_images
 from keras_gans.data.mixtures import MIXTURES, load_mixture, mixture_modes
+from keras_gans.data.two_domain import UnpairedBatches, load_pair, unpaired
 
 __all__ = [
-    "MIXTURES", "load", "load_digits", "load_mixture", "mixture_modes",
-    "resize_images", "scale_images",
+    "MIXTURES",
+    "UnpairedBatches",
+    "load",
+    "load_digits",
+    "load_mixture",
+    "load_pair",
+    "mixture_modes",
+    "resize_images",
+    "scale_images",
+    "two_domain",
+    "unpaired",
 ]

@@ -3,7 +3,15 @@
 __version__ = "0.1.0"
 
 from keras_gans import data, layers, losses, metrics, networks, regularizers
-from keras_gans.core import AdversarialGAN, GANConfigError, GANInputError, GANModel, Phase
+from keras_gans.callbacks import SampleGrid
+from keras_gans.core import (
+    AdversarialGAN,
+    GANConfigError,
+    GANInputError,
+    GANModel,
+    Phase,
+)
+from keras_gans.images import save_grid, show_grid
 from keras_gans.models import (
     DCGAN,
     GAN,
@@ -11,15 +19,41 @@ from keras_gans.models import (
     VARIANTS,
     WGAN,
     WGANGP,
+    AdversarialAutoencoder,
+    BiGAN,
     ConditionalGAN,
+    CycleGAN,
+    DiscoGAN,
+    DomainTransferNetwork,
     get_variant,
 )
-from keras_gans.callbacks import SampleGrid
-from keras_gans.images import save_grid, show_grid
 
 __all__ = [
-    "AdversarialGAN", "ConditionalGAN", "DCGAN", "GAN", "GANConfigError",
-    "GANInputError", "GANModel", "LSGAN", "Phase", "SampleGrid", "VARIANTS", "WGAN",
-    "WGANGP", "data", "get_variant", "layers", "losses", "networks", "regularizers",
-    "save_grid", "show_grid",
+    "DCGAN",
+    "GAN",
+    "LSGAN",
+    "VARIANTS",
+    "WGAN",
+    "WGANGP",
+    "AdversarialAutoencoder",
+    "AdversarialGAN",
+    "BiGAN",
+    "ConditionalGAN",
+    "CycleGAN",
+    "DiscoGAN",
+    "DomainTransferNetwork",
+    "GANConfigError",
+    "GANInputError",
+    "GANModel",
+    "Phase",
+    "SampleGrid",
+    "data",
+    "get_variant",
+    "layers",
+    "losses",
+    "metrics",
+    "networks",
+    "regularizers",
+    "save_grid",
+    "show_grid",
 ]

@@ -1,5 +1,10 @@
+from keras_gans.models.aae import AdversarialAutoencoder
+from keras_gans.models.bigan import BiGAN
 from keras_gans.models.conditional_gan import ConditionalGAN
+from keras_gans.models.cyclegan import CycleGAN
 from keras_gans.models.dcgan import DCGAN
+from keras_gans.models.discogan import DiscoGAN
+from keras_gans.models.dtn import DomainTransferNetwork
 from keras_gans.models.gan import GAN
 from keras_gans.models.lsgan import LSGAN
 from keras_gans.models.wgan import WGAN
@@ -13,6 +18,11 @@ VARIANTS = {
     "wgan": WGAN,
     "wgan_gp": WGANGP,
     "lsgan": LSGAN,
+    "bigan": BiGAN,
+    "aae": AdversarialAutoencoder,
+    "cyclegan": CycleGAN,
+    "discogan": DiscoGAN,
+    "dtn": DomainTransferNetwork,
 }
 
 
@@ -27,4 +37,18 @@ def get_variant(name):
     return VARIANTS[key]
 
 
-__all__ = ["GAN", "ConditionalGAN", "DCGAN", "WGAN", "WGANGP", "LSGAN", "VARIANTS", "get_variant"]
+__all__ = [
+    "DCGAN",
+    "GAN",
+    "LSGAN",
+    "VARIANTS",
+    "WGAN",
+    "WGANGP",
+    "AdversarialAutoencoder",
+    "BiGAN",
+    "ConditionalGAN",
+    "CycleGAN",
+    "DiscoGAN",
+    "DomainTransferNetwork",
+    "get_variant",
+]

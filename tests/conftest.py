@@ -8,6 +8,16 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+if os.environ.get("KERAS_BACKEND") == "jax" and os.environ.get("KERAS_GANS_JAX_CACHE"):
+    # Many tests build the same small model more than once (a seeded run twice,
+    # a round trip, one model per phase check): JAX's persistent compilation
+    # cache, keyed on the compiled program, lets them share one compilation.
+    import jax
+
+    jax.config.update("jax_compilation_cache_dir", os.environ["KERAS_GANS_JAX_CACHE"])
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
+
 
 @pytest.fixture(scope="session")
 def digits28():

@@ -122,7 +122,7 @@ def inverted_digits():
 
     x, y = load_digits(16)
     x_tr, y_tr, x_te, y_te = x[:N_TRAIN], y[:N_TRAIN], x[N_TRAIN:], y[N_TRAIN:]
-    flat = lambda a: a.reshape(len(a), -1)  # noqa: E731
+    flat = lambda a: a.reshape(len(a), -1)
     clf_a = LogisticRegression(max_iter=2000).fit(flat(x_tr), y_tr)
     clf_b = LogisticRegression(max_iter=2000).fit(flat(-x_tr), y_tr)
     return x_tr, x_te, y_te, (lambda v: clf_a.predict(flat(v))), (lambda v: clf_b.predict(flat(v)))

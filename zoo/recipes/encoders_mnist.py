@@ -58,7 +58,7 @@ def main(argv=None):
     x, y = load("mnist", data_dir=args.data_dir)
     x_te, y_te = load("mnist", split="test", data_dir=args.data_dir)
     x_pr, y_pr = x[: args.probe_train], y[: args.probe_train]
-    flat = lambda a: a.reshape(len(a), -1)  # noqa: E731
+    flat = lambda a: a.reshape(len(a), -1)
     result = {
         "variant": args.variant,
         "backend": keras.backend.backend(),

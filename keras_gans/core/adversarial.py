@@ -188,13 +188,6 @@ class AdversarialGAN(GANModel):
             batch["y"] = None
         return batch
 
-    def one_hot(self, y):
-        y = ops.convert_to_tensor(y)
-        if len(y.shape) == 2 and y.shape[-1] == self.num_classes:
-            return ops.cast(y, self.compute_dtype)
-        y = ops.reshape(ops.cast(y, "int32"), (-1,))
-        return ops.one_hot(y, self.num_classes, dtype=self.compute_dtype)
-
     def _g(self, z, labels, training=True):
         return self.generator([z, labels] if self.num_classes else z, training=training)
 

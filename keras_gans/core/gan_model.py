@@ -243,6 +243,15 @@ class GANModel(keras.Model):
     def random_uniform(self, shape):
         return keras.random.uniform(shape, seed=self.seed_generator)
 
+    def one_hot(self, y):
+        """Class ids (N,) or one-hot (N, num_classes) -> one-hot in the compute dtype,
+        for the variants that take labels (they set ``num_classes``)."""
+        y = ops.convert_to_tensor(y)
+        if len(y.shape) == 2 and y.shape[-1] == self.num_classes:
+            return ops.cast(y, self.compute_dtype)
+        y = ops.reshape(ops.cast(y, "int32"), (-1,))
+        return ops.one_hot(y, self.num_classes, dtype=self.compute_dtype)
+
     # ------------------------------------------------------------------ config
     def get_config(self):
         return {"name": self.name, "seed": self.seed}

@@ -200,13 +200,6 @@ class AdversarialAutoencoder(GANModel):
             batch["y"] = self.one_hot(batch["y"])
         return batch
 
-    def one_hot(self, y):
-        y = ops.convert_to_tensor(y)
-        if len(y.shape) == 2 and y.shape[-1] == self.num_classes:
-            return ops.cast(y, self.compute_dtype)
-        y = ops.reshape(ops.cast(y, "int32"), (-1,))
-        return ops.one_hot(y, self.num_classes, dtype=self.compute_dtype)
-
     def _decode(self, z, labels, training=True):
         inputs = [z, labels] if self.supervised else z
         return self.decoder(inputs, training=training)

@@ -149,7 +149,7 @@ def compare(backend, batch_size, steps, repeats, warmup, env, device, tf_xla=Tru
 
 
 # ---------------------------------------------------------------------- variants, scaling
-def variants_suite(backend, names, batch_sizes, steps, warmup, env, device):
+def variants_suite(backend, names, batch_sizes, steps, warmup, env, device, csv_path):
     rows, table = [], []
     for batch_size in batch_sizes:
         for name in names:
@@ -158,21 +158,23 @@ def variants_suite(backend, names, batch_sizes, steps, warmup, env, device):
                 r = bench.bench_variant(name, batch_size, steps, warmup)
             except Exception as e:  # noqa: BLE001 - report it, go on with the others
                 traceback.print_exc()
-                rows.append(bench.csv_row(env, suite="variants", backend=backend, variant=name,
-                                          batch_size=batch_size, note=f"error: {e}"[:200]))
+                bench.append_csv(csv_path, [bench.csv_row(
+                    env, suite="variants", backend=backend, variant=name,
+                    batch_size=batch_size, note=f"error: {e}"[:200])])
                 continue
             rows.append(bench.csv_row(
                 env, suite="variants", backend=backend, variant=name, side="keras_gans",
                 batch_size=batch_size, image_size=28, channels=1, steps=steps, repeats=1,
                 device=device, note=f"n_critic={r['n_critic']} params={r['params']}", **r,
             ))
+            bench.append_csv(csv_path, rows[-1:])
             table.append([name, batch_size, f"{r['steps_per_s']:.3g}",
                           f"{r['images_per_s']:.0f}", f"{r['median_ms']:.1f}",
                           f"{r['compile_s']:.2f}", f"{r['peak_rss_mb']:.0f}"])
     return rows, table
 
 
-def scaling_suite(backend, batch_sizes, shapes, steps, warmup, env, device):
+def scaling_suite(backend, batch_sizes, shapes, steps, warmup, env, device, csv_path):
     runs = [((28, 28, 1), b) for b in batch_sizes]
     runs += [(s, 64) for s in shapes if not (s == (28, 28, 1) and 64 in batch_sizes)]
     rows, table = [], []
@@ -184,6 +186,7 @@ def scaling_suite(backend, batch_sizes, shapes, steps, warmup, env, device):
             batch_size=batch_size, image_size=shape[0], channels=shape[2], steps=steps,
             repeats=1, device=device, **r,
         ))
+        bench.append_csv(csv_path, rows[-1:])
         table.append([f"{shape[0]}x{shape[1]}x{shape[2]}", batch_size,
                       f"{r['steps_per_s']:.3g}", f"{r['images_per_s']:.0f}",
                       f"{r['compile_s']:.2f}"])
@@ -251,16 +254,14 @@ def main(argv=None):
             names = list(VARIANTS) if args.variants == "all" else args.variants.split(",")
             names = [n for n in names if n not in args.skip.split(",")]
             rows, table = variants_suite(backend, names, args.batch_sizes, args.steps,
-                                         args.warmup, env, device)
-            bench.append_csv(csv_path, rows)
+                                         args.warmup, env, device, csv_path)
             print(f"\n### variants ({args.steps} timed steps after {args.warmup} warm-up)\n")
             print(bench.format_table(["variant", "batch", "steps/s", "images/s", "median ms",
                                       "compile s", "peak MB"], table), flush=True)
         elif suite == "scaling":
             shapes = [s for s in SCALING_SHAPES if s[0] in args.scaling_sizes]
             rows, table = scaling_suite(backend, args.scaling_batches, shapes, args.steps,
-                                        args.warmup, env, device)
-            bench.append_csv(csv_path, rows)
+                                        args.warmup, env, device, csv_path)
             print("\n### scaling, keras_gans DCGAN\n")
             print(bench.format_table(["image", "batch", "steps/s", "images/s", "compile s"],
                                      table), flush=True)

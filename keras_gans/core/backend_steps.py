@@ -16,6 +16,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from keras_gans import distribute
+
 
 def _backend() -> str:
     return keras.backend.backend()
@@ -29,6 +31,9 @@ def run_phase_stateful(model, phase, batch):
 
         with tf.GradientTape() as tape:
             loss, logs = phase.loss_fn(batch)
+            # Under tf.distribute the optimizers sum the replicas' gradients:
+            # the replica's mean loss (every term of it) counts 1/replicas.
+            loss = distribute.scale_loss(loss)
         grads = tape.gradient(loss, variables)
     elif _backend() == "torch":
         import torch

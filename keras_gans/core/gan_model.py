@@ -8,6 +8,7 @@ from keras import ops
 
 from keras_gans.core import backend_steps
 from keras_gans.core.errors import GANConfigError, GANInputError
+from keras_gans.distribute import replica_random
 
 
 class GANModel(keras.Model):
@@ -171,7 +172,12 @@ class GANModel(keras.Model):
                 "validation_split and evaluate samples with keras_gans.metrics."
             )
         self.validate_data(x, y)
-        return super().fit(x, y, *args, **kwargs)
+        from keras_gans import distribute
+
+        batch_size = kwargs.get("batch_size", args[0] if args else None)
+        distribute.check_fit(self, x, y, batch_size)
+        with distribute.synchronized_batch_norm(self):
+            return super().fit(x, y, *args, **kwargs)
 
     def validate_data(self, x, y=None):
         """Check the first batch (or the whole array) before training starts."""
@@ -238,10 +244,12 @@ class GANModel(keras.Model):
         raise NotImplementedError
 
     def random_normal(self, shape):
-        return keras.random.normal(shape, seed=self.seed_generator)
+        """``shape[0]`` is the batch axis: on TensorFlow replicas each draws its
+        own rows of the global batch's noise (``distribute.replica_random``)."""
+        return replica_random(keras.random.normal, shape, self.seed_generator)
 
     def random_uniform(self, shape):
-        return keras.random.uniform(shape, seed=self.seed_generator)
+        return replica_random(keras.random.uniform, shape, self.seed_generator)
 
     def one_hot(self, y):
         """Class ids (N,) or one-hot (N, num_classes) -> one-hot in the compute dtype,

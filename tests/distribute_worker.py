@@ -1,0 +1,221 @@
+"""Data-parallel checks on 2 simulated CPU devices, run in a fresh process.
+
+The device count must be fixed before the framework starts (JAX: XLA_FLAGS;
+TensorFlow: logical devices), so tests/test_distribute.py runs this script in a
+subprocess and reads the JSON it prints last. Usage:
+
+    KERAS_BACKEND=jax python tests/distribute_worker.py OUT_DIR
+
+Everything it measures is reported, not judged: the test asserts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import sys
+import time
+import traceback
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+if os.environ.get("KERAS_BACKEND") == "jax":
+    os.environ["XLA_FLAGS"] = (
+        os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=2"
+    )
+elif os.environ.get("KERAS_BACKEND") == "tensorflow":
+    import tensorflow as tf
+
+    _cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(
+        _cpu, [tf.config.LogicalDeviceConfiguration()] * 2
+    )
+
+if os.environ.get("KERAS_BACKEND") == "jax" and os.environ.get("KERAS_GANS_JAX_CACHE"):
+    import jax  # the suite's persistent compilation cache (see conftest.py)
+
+    jax.config.update("jax_compilation_cache_dir", os.environ["KERAS_GANS_JAX_CACHE"])
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import keras
+import numpy as np
+
+import keras_gans as kg
+from keras_gans import distribute
+from keras_gans.core.errors import GANConfigError
+
+BACKEND = keras.backend.backend()
+BATCH = 8
+
+
+def make(variant):
+    if variant == "dcgan":
+        return kg.DCGAN(data_shape=(28, 28, 1), latent_dim=8, filters=8, seed=1)
+    return kg.WGANGP(data_shape=(28, 28, 1), latent_dim=8, filters=8, n_critic=2, seed=1)
+
+
+def sgd():
+    # Plain SGD: a gradient twice (or half) too large shows in the weights.
+    # (Adam's first step is ~lr*sign(g) and would hide a wrong loss scale.)
+    return {
+        "generator_optimizer": keras.optimizers.SGD(0.02),
+        "discriminator_optimizer": keras.optimizers.SGD(0.02),
+    }
+
+
+def values(variables):
+    return [np.asarray(keras.ops.convert_to_numpy(v), dtype="float64") for v in variables]
+
+
+def state(model):
+    """Every piece of the GAN step's state, by group."""
+    return {
+        "trainable": values(model.trainable_variables),
+        "non_trainable": values(
+            [v for v in model.non_trainable_variables if "seed" not in v.path]
+        ),
+        "optimizers": values(model.optimizer.variables),
+        "seed": values([model.seed_generator.state]),
+        # Results, not raw totals: a TF Mean sums its count over replicas.
+        "metrics": [np.asarray(keras.ops.convert_to_numpy(t.result()), "float64")
+                    for t in model.trackers],
+    }
+
+
+def max_diff(a, b):
+    return max((float(np.max(np.abs(x - y))) if x.size else 0.0) for x, y in zip(a, b))
+
+
+def digits(n):
+    from keras_gans.data import load_digits
+
+    return load_digits(28)[0][:n]
+
+
+def pair(variant, engine, compile_kwargs):
+    """The same model on one device and on ``engine``, from the same weights."""
+    single = make(variant)
+    single.compile(**compile_kwargs())
+    init = [keras.ops.convert_to_numpy(v) for v in single.weights]
+    with engine.scope():
+        dist = make(variant)
+        dist.compile(**compile_kwargs())
+        dist.set_weights(init)
+    return single, dist, init
+
+
+def fit_both(single, dist, engine, x, **kwargs):
+    h1 = single.fit(x, batch_size=BATCH, shuffle=False, verbose=0, **kwargs)
+    with engine.scope():
+        h2 = dist.fit(x, batch_size=BATCH, shuffle=False, verbose=0, **kwargs)
+    return h1.history, h2.history
+
+
+def step_and_fit_case(variant, more_steps=4):
+    """One data-parallel step of global batch B vs one single-device step; then
+    a short fit of both from there (same compiled steps) and the same check."""
+    engine = distribute.data_parallel()
+    single, dist, _ = pair(variant, engine, sgd)
+    before = values(single.trainable_variables)
+    x = digits(BATCH)
+    h1, h2 = fit_both(single, dist, engine, x, epochs=1)
+    s1, s2 = state(single), state(dist)
+    step = {k: max_diff(s1[k], s2[k]) for k in s1}
+    step["moved"] = max_diff(s1["trainable"], before)
+    step["losses"] = {k: [h1[k][-1], h2[k][-1]] for k in h1}
+
+    x = digits(BATCH * more_steps // 2)
+    h1, h2 = fit_both(single, dist, engine, x, epochs=3, initial_epoch=1)
+    s1, s2 = state(single), state(dist)
+    fit = {k: max_diff(s1[k], s2[k]) for k in s1}
+    fit["moved"] = max_diff(s1["trainable"], before)
+    fit["history"] = {k: [h1[k], h2[k]] for k in h1}
+    return step, fit
+
+
+def raises(fn):
+    """The GANConfigError message fn raises, or what happened instead."""
+    try:
+        fn()
+    except GANConfigError as e:
+        return {"error": "GANConfigError", "message": str(e)}
+    except Exception as e:  # noqa: BLE001 - reported, the test judges it
+        return {"error": type(e).__name__, "message": str(e)[:500]}
+    return {"error": None, "message": ""}
+
+
+def errors_case():
+    engine = distribute.data_parallel()
+    out = {"engine": type(engine).__name__, "replicas": None}
+    with engine.scope():
+        out["replicas"] = distribute.num_replicas()
+        model = make("dcgan")
+        model.compile()
+        x = digits(16)
+        out["odd_batch"] = raises(lambda: model.fit(x, batch_size=7, epochs=1, verbose=0))
+        out["odd_last_batch"] = raises(
+            lambda: model.fit(digits(9), batch_size=8, epochs=1, verbose=0)
+        )
+    outside = make("dcgan")
+    outside.compile()
+    with engine.scope():
+        out["built_outside"] = raises(
+            lambda: outside.fit(x, batch_size=8, epochs=1, verbose=0)
+        )
+    if BACKEND == "tensorflow":
+        keras.distribution.set_distribution(keras.distribution.DataParallel())
+        try:
+            out["keras_distribution_on_tf"] = raises(
+                lambda: outside.fit(x, batch_size=8, epochs=1, verbose=0)
+            )
+        finally:
+            keras.distribution.set_distribution(None)
+    return out
+
+
+def cli_case(out_dir):
+    from keras_gans import cli
+
+    run = os.path.join(out_dir, "cli_run")
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stdout):
+        rc = cli.main([
+            "train", "gan", "--dataset", "ring8", "--limit", "32", "--epochs", "1",
+            "--batch-size", "16", "--latent-dim", "8", "--out", run,
+            "--distribute", "data_parallel",
+        ])
+    return {
+        "rc": rc,
+        "stdout": stdout.getvalue()[-2000:],
+        "saved": os.path.exists(os.path.join(run, "model.keras")),
+    }
+
+
+def main():
+    out_dir = sys.argv[1]
+    cases = sys.argv[2:] or ["step", "errors", "cli"]
+    result = {"backend": BACKEND, "times": {}}
+    for case in cases:
+        start = time.time()
+        try:
+            if case == "step":
+                result["step"], result["fit"] = {}, {}
+                for variant in ("dcgan", "wgangp"):
+                    step, fit = step_and_fit_case(variant)
+                    result["step"][variant], result["fit"][variant] = step, fit
+            elif case == "errors":
+                result["errors"] = errors_case()
+            elif case == "cli":
+                result["cli"] = cli_case(out_dir)
+        except Exception:  # noqa: BLE001 - reported, the test judges it
+            result[case] = {"crashed": traceback.format_exc()[-3000:]}
+        result["times"][case] = round(time.time() - start, 2)
+    print("RESULT " + json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -25,6 +25,7 @@ from keras_gans.models import (
     CycleGAN,
     DiscoGAN,
     DomainTransferNetwork,
+    StyleGAN,
     get_variant,
 )
 
@@ -47,6 +48,7 @@ __all__ = [
     "GANModel",
     "Phase",
     "SampleGrid",
+    "StyleGAN",
     "data",
     "get_variant",
     "layers",

@@ -26,6 +26,10 @@ def _backend() -> str:
 def run_phase_stateful(model, phase, batch):
     """One update of ``phase`` on TensorFlow or PyTorch. Returns the phase logs."""
     variables = model.phase_variables(phase)
+    if not phase.players:
+        # A phase of no players is bookkeeping (e.g. StyleGAN's moving average
+        # of the generator's weights after its update): no gradient to take.
+        return _run_without_gradient(phase, batch)
     if _backend() == "tensorflow":
         import tensorflow as tf
 
@@ -49,6 +53,15 @@ def run_phase_stateful(model, phase, batch):
     ]
     _apply_per_player(model, phase, grads, variables)
     return logs
+
+
+def _run_without_gradient(phase, batch):
+    if _backend() == "torch":
+        import torch
+
+        with torch.no_grad():
+            return phase.loss_fn(batch)[1]
+    return phase.loss_fn(batch)[1]
 
 
 def _apply_per_player(model, phase, grads, variables):

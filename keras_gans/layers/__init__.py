@@ -1,5 +1,27 @@
 from keras_gans.layers.minibatch_discrimination import MinibatchDiscrimination
 from keras_gans.layers.minibatch_stddev import MinibatchStdDev
 from keras_gans.layers.spectral_normalization import SpectralNormalization
+from keras_gans.layers.stylegan import (
+    BroadcastLatent,
+    ConstantInput,
+    EqualizedConv2D,
+    EqualizedDense,
+    LayerLatent,
+    ModulatedConv2D,
+    NoiseInjection,
+    PixelNorm,
+)
 
-__all__ = ["MinibatchDiscrimination", "MinibatchStdDev", "SpectralNormalization"]
+__all__ = [
+    "BroadcastLatent",
+    "ConstantInput",
+    "EqualizedConv2D",
+    "EqualizedDense",
+    "LayerLatent",
+    "MinibatchDiscrimination",
+    "MinibatchStdDev",
+    "ModulatedConv2D",
+    "NoiseInjection",
+    "PixelNorm",
+    "SpectralNormalization",
+]

@@ -7,6 +7,7 @@ from keras_gans.models.discogan import DiscoGAN
 from keras_gans.models.dtn import DomainTransferNetwork
 from keras_gans.models.gan import GAN
 from keras_gans.models.lsgan import LSGAN
+from keras_gans.models.stylegan import StyleGAN
 from keras_gans.models.wgan import WGAN
 from keras_gans.models.wgan_gp import WGANGP
 
@@ -23,6 +24,7 @@ VARIANTS = {
     "cyclegan": CycleGAN,
     "discogan": DiscoGAN,
     "dtn": DomainTransferNetwork,
+    "stylegan": StyleGAN,
 }
 
 
@@ -42,6 +44,7 @@ __all__ = [
     "GAN",
     "LSGAN",
     "VARIANTS",
+    "StyleGAN",
     "WGAN",
     "WGANGP",
     "AdversarialAutoencoder",

@@ -1,0 +1,361 @@
+"""StyleGAN-lite: the style-based generator, small enough to train on a CPU."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_gans.core.backend_steps import input_gradients
+from keras_gans.core.errors import GANConfigError, GANInputError
+from keras_gans.core.gan_model import GANModel
+from keras_gans.core.phase import Phase
+from keras_gans.networks import stylegan as nets
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class StyleGAN(GANModel):
+    """Style-based GAN (Karras et al. 2019, "A Style-Based Generator Architecture
+    for Generative Adversarial Networks"), with the StyleGAN2 fixes where they
+    are simpler (Karras et al. 2020, "Analyzing and Improving the Image Quality
+    of StyleGAN").
+
+    - Generator: a mapping MLP z -> w (``mapping_layers`` layers, learning-rate
+      multiplier 0.01) and a synthesis network from a learned constant driven
+      by one w per modulated layer: modulated/demodulated 3×3 convolutions
+      (StyleGAN2, instead of AdaIN), per-pixel noise with learned per-channel
+      scales, skip ToRGB outputs. Bilinear upsampling, no transposed convs.
+    - Equalized learning rate everywhere; minibatch standard deviation in the
+      discriminator.
+    - Non-saturating logistic loss, R1 penalty γ/2·E‖∇D(x)‖² on real data,
+      lazily every ``r1_interval`` discriminator steps scaled by the interval
+      (StyleGAN2 §B; ``r1_interval=1`` applies it every step).
+    - Style mixing regularization: with probability ``style_mixing_prob`` a
+      sample's layers from a random crossover on take w from a second z.
+    - An exponential moving average of the generator's weights
+      (``generator_ema``, decay ``ema_decay``) updated after every generator
+      step; ``generate`` and ``mix_styles`` use it by default. The tracked mean
+      of w (``w_avg``) gives the truncation trick. Both are Keras variables of
+      the model, so they are saved with it and updated inside the compiled
+      step on every backend.
+
+    Images of side 4·2^k or 7·2^k (8, 14, 16, 28, 32, 56, 64, ...): 28×28 is
+    made natively from a 7×7 constant. Training data in [-1, 1]; the
+    generator's output is linear and ``generate`` clips it to [-1, 1].
+
+    Args:
+        generator, discriminator: networks from ``keras_gans.networks.stylegan``
+            (built from ``data_shape`` when omitted).
+        data_shape: ``(size, size, channels)``, channels 1 or 3.
+        latent_dim: size of z; w has the same size unless ``w_dim`` is given.
+        channels: feature maps of every synthesis and discriminator layer.
+        mapping_layers: depth of the mapping network (paper: 8; 4 here).
+        r1_gamma: γ of R1 (0 = off).
+        r1_interval: lazy regularization interval k (1 = every step).
+        style_mixing_prob: probability of mixing two latents in a sample.
+        ema_decay: β of the generator's EMA (StyleGAN2's 10k-image half-life at
+            batch 32 is β ≈ 0.998).
+        w_avg_decay: β of the tracked mean of w (0.995 as in StyleGAN).
+        mbstd_group_size: group of the minibatch stddev layer (0 = off); the
+            batch size must be a multiple of it.
+    """
+
+    players = ("generator", "discriminator")
+    tracked_terms = ("d_loss", "g_loss", "r1")
+
+    def __init__(self, generator=None, discriminator=None, *, data_shape=None, latent_dim=64,
+                 w_dim=None, channels=64, mapping_layers=4, r1_gamma=10.0, r1_interval=16,
+                 style_mixing_prob=0.9, ema_decay=0.999, w_avg_decay=0.995,
+                 mbstd_group_size=4, seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        if not 0.0 <= float(style_mixing_prob) <= 1.0:
+            raise GANConfigError(f"style_mixing_prob must be in [0, 1]; got {style_mixing_prob}.")
+        for name, value in (("ema_decay", ema_decay), ("w_avg_decay", w_avg_decay)):
+            if not 0.0 <= float(value) < 1.0:
+                raise GANConfigError(f"{name} must be in [0, 1); got {value}.")
+        if int(r1_interval) < 1:
+            raise GANConfigError(f"r1_interval must be a positive integer; got {r1_interval}.")
+        if float(r1_gamma) < 0:
+            raise GANConfigError(f"r1_gamma must be >= 0; got {r1_gamma}.")
+        self.latent_dim = int(latent_dim)
+        self.w_dim = int(w_dim or latent_dim)
+        self.channels = int(channels)
+        self.mapping_layers = int(mapping_layers)
+        self.r1_gamma = float(r1_gamma)
+        self.r1_interval = int(r1_interval)
+        self.style_mixing_prob = float(style_mixing_prob)
+        self.ema_decay = float(ema_decay)
+        self.w_avg_decay = float(w_avg_decay)
+        self.mbstd_group_size = int(mbstd_group_size)
+
+        if generator is None or discriminator is None:
+            if data_shape is None:
+                raise GANConfigError(
+                    "StyleGAN needs data_shape= (e.g. (28, 28, 1)) to build its "
+                    "networks, or generator= and discriminator=."
+                )
+            data_shape = nets.check_data_shape(data_shape)
+            generator = generator or nets.style_generator(
+                self.latent_dim, data_shape, self.w_dim, self.channels, self.mapping_layers)
+            discriminator = discriminator or nets.style_discriminator(
+                data_shape, self.channels, self.mbstd_group_size)
+        self.generator = generator
+        self.discriminator = discriminator
+        self._check_networks()
+        self.size = self.data_shape[0]
+        self.num_ws = nets.num_ws(self.size)
+        self.noise_shapes = nets.noise_shapes(self.size)
+        # The EMA generator: same architecture, non-trainable, starts equal.
+        config = keras.saving.serialize_keras_object(generator)
+        config["config"]["name"] = "generator_ema"
+        ema = keras.saving.deserialize_keras_object(config)
+        ema.set_weights(generator.get_weights())
+        ema.trainable = False
+        self.generator_ema = ema
+        self.w_avg = self.add_weight(name="w_avg", shape=(self.w_dim,), initializer="zeros",
+                                     trainable=False)
+        self.built = True
+
+    def _check_networks(self):
+        names = {layer.name for layer in self.generator.layers}
+        if not {"mapping", "synthesis"} <= names:
+            raise GANConfigError(
+                "StyleGAN's generator must contain layers named 'mapping' and "
+                "'synthesis' (build it with keras_gans.networks.stylegan.style_generator)."
+            )
+        z_size = self.generator.inputs[0].shape[-1]
+        if z_size != self.latent_dim:
+            raise GANConfigError(f"The generator takes z of size {z_size} but latent_dim={self.latent_dim}.")
+        g_out = tuple(self.generator.outputs[0].shape[1:])
+        if g_out != self.data_shape:
+            raise GANConfigError(
+                f"The generator makes samples of shape {g_out} but the discriminator takes {self.data_shape}."
+            )
+
+    # ------------------------------------------------------------ networks
+    @property
+    def data_shape(self):
+        return tuple(self.discriminator.inputs[0].shape[1:])
+
+    @property
+    def data_range(self):
+        return (-1.0, 1.0)
+
+    def networks(self, ema=False):
+        """(mapping, synthesis) of the trained generator or of its EMA."""
+        g = self.generator_ema if ema else self.generator
+        return g.get_layer("mapping"), g.get_layer("synthesis")
+
+    def call(self, inputs, training=False):
+        return self.generator(inputs, training=training)
+
+    def default_optimizer(self, player):
+        # StyleGAN2: Adam(0.002, β1=0, β2=0.99, ε=1e-8); with lazy R1 the
+        # discriminator's lr and β2 are adjusted by c = k / (k + 1) (§B).
+        if player == "discriminator" and self.r1_gamma and self.r1_interval > 1:
+            c = self.r1_interval / (self.r1_interval + 1)
+            return keras.optimizers.Adam(0.002 * c, beta_1=0.0, beta_2=0.99**c, epsilon=1e-8)
+        return keras.optimizers.Adam(0.002, beta_1=0.0, beta_2=0.99, epsilon=1e-8)
+
+    # ------------------------------------------------------------ training
+    def phases(self):
+        return [
+            Phase("discriminator", ("discriminator",), self.discriminator_loss),
+            Phase("generator", ("generator",), self.generator_loss),
+            Phase("ema", (), self.update_ema),
+        ]
+
+    def _noise(self, n):
+        return [self.random_normal((n, *s)) for s in self.noise_shapes]
+
+    def mix(self, w1, w2, crossover):
+        """Per-layer latents: layers ``< crossover`` (N,) take w1, the rest w2."""
+        layer = ops.arange(self.num_ws)[None, :]
+        take_first = ops.less(layer, ops.reshape(crossover, (-1, 1)))[..., None]
+        return ops.where(take_first, w1[:, None, :], w2[:, None, :])
+
+    def training_ws(self, n):
+        """Per-layer latents for a training batch, with style mixing: returns
+        (ws (N, num_ws, w_dim), w of the first latent (N, w_dim))."""
+        mapping, _ = self.networks()
+        w1 = mapping(self.random_normal((n, self.latent_dim)), training=True)
+        if not self.style_mixing_prob:
+            return ops.repeat(w1[:, None, :], self.num_ws, axis=1), w1
+        w2 = mapping(self.random_normal((n, self.latent_dim)), training=True)
+        u = self.random_uniform((n,))
+        mixed = ops.less(self.random_uniform((n,)), self.style_mixing_prob)
+        # crossover uniform in [1, num_ws - 1] when mixed, num_ws (no mixing) else
+        cut = 1 + ops.cast(ops.floor(u * (self.num_ws - 1)), "int32")
+        cut = ops.where(mixed, ops.minimum(cut, self.num_ws - 1), self.num_ws)
+        return self.mix(w1, w2, cut), w1
+
+    def _fake(self, n):
+        _, synthesis = self.networks()
+        ws, w = self.training_ws(n)
+        return synthesis([ws, *self._noise(n)], training=True), w
+
+    def r1_penalty(self, real):
+        """γ/2 · E_x ‖∇_x D(x)‖² on real samples (Mescheder et al. 2018)."""
+        real = ops.cast(real, "float32")
+        grads = input_gradients(
+            lambda x: ops.sum(ops.cast(self.discriminator(x, training=True), "float32")), real)
+        return 0.5 * self.r1_gamma * ops.mean(ops.sum(ops.square(grads), axis=(1, 2, 3)))
+
+    def discriminator_loss(self, batch):
+        real = batch["x"]
+        n = ops.shape(real)[0]
+        fake, _ = self._fake(n)
+        fake = ops.stop_gradient(fake)
+        real_logits = ops.cast(self.discriminator(real, training=True), "float32")
+        fake_logits = ops.cast(self.discriminator(fake, training=True), "float32")
+        loss = ops.mean(ops.softplus(fake_logits)) + ops.mean(ops.softplus(-real_logits))
+        logs = {"d_loss": loss}
+        if self.r1_gamma:
+            if self.r1_interval == 1:
+                r1 = self.r1_penalty(real)
+            else:
+                # A real conditional on every backend (lax.cond, tf.cond, Python
+                # if on torch): the double backprop runs only every k-th step.
+                due = ops.equal(self.optimizer.iterations % self.r1_interval, 0)
+                r1 = ops.cond(due, lambda: self.r1_penalty(real),
+                              lambda: ops.zeros((), "float32"))
+            loss = loss + self.r1_interval * r1
+            logs["r1"] = r1
+        return loss, logs
+
+    def generator_loss(self, batch):
+        n = ops.shape(batch["x"])[0]
+        fake, w = self._fake(n)
+        loss = ops.mean(ops.softplus(-ops.cast(self.discriminator(fake, training=True), "float32")))
+        # Track the mean of w (for truncation) from this step's latents.
+        w_mean = ops.mean(ops.stop_gradient(ops.cast(w, "float32")), axis=0)
+        self.w_avg.assign(w_mean + self.w_avg_decay * (self.w_avg - w_mean))
+        return loss, {"g_loss": loss}
+
+    def update_ema(self, batch):
+        """A phase of no players: θ_ema ← β θ_ema + (1 - β) θ after the
+        generator's update of this step."""
+        beta = self.ema_decay
+        for e, v in zip(self.generator_ema.weights, self.generator.weights):
+            e.assign(v + beta * (e - v))
+        return ops.zeros((), "float32"), {}
+
+    # ------------------------------------------------------------ sampling
+    def _check_psi(self, truncation_psi):
+        psi = float(truncation_psi)
+        if not 0.0 <= psi <= 1.0:
+            raise GANInputError(
+                f"truncation_psi must be in [0, 1] (1 = no truncation, 0 = every "
+                f"sample is the mean-w image); got {truncation_psi}."
+            )
+        return psi
+
+    def _synthesize(self, ws, gen, noise_mode, ema):
+        _, synthesis = self.networks(ema)
+        ws = ops.convert_to_tensor(ws, "float32")
+        m = ops.shape(ws)[0]
+        if noise_mode == "random":
+            noise = [keras.random.normal((m, *s), seed=gen) for s in self.noise_shapes]
+        elif noise_mode == "none":
+            noise = [ops.zeros((m, *s)) for s in self.noise_shapes]
+        else:
+            raise GANInputError(f"noise_mode must be 'random' or 'none'; got {noise_mode!r}.")
+        out = synthesis([ws, *noise], training=False)
+        return np.clip(ops.convert_to_numpy(out), -1.0, 1.0)
+
+    def _truncate(self, w, psi):
+        if psi == 1.0:
+            return w
+        w_avg = ops.convert_to_tensor(self.w_avg)
+        return w_avg + psi * (w - w_avg)
+
+    def map_latents(self, z, truncation_psi=1.0, ema=True):
+        """w for latents z (numpy or tensor), truncated toward ``w_avg``."""
+        psi = self._check_psi(truncation_psi)
+        mapping, _ = self.networks(ema)
+        z = ops.convert_to_tensor(np.asarray(z, "float32"))
+        return self._truncate(mapping(z, training=False), psi)
+
+    def generate(self, n, labels=None, seed=None, batch_size=256, truncation_psi=1.0,
+                 noise_mode="random", ema=True):
+        """Draw ``n`` samples (numpy, in [-1, 1]).
+
+        Args:
+            seed: int for reproducible samples; None uses the model's generator.
+            truncation_psi: ψ of the truncation trick, w' = w̄ + ψ (w - w̄); 1 is
+                none, 0 gives the mean-w image for every z.
+            noise_mode: ``"random"`` per-pixel noise, or ``"none"`` (zeros).
+            ema: sample from the generator's moving average (default) or from
+                the trained weights.
+        """
+        if labels is not None:
+            raise GANInputError("StyleGAN is not conditional: drop labels=.")
+        psi = self._check_psi(truncation_psi)
+        gen = keras.random.SeedGenerator(seed) if seed is not None else self.seed_generator
+        out = []
+        for start in range(0, n, batch_size):
+            m = min(batch_size, n - start)
+            z = keras.random.normal((m, self.latent_dim), seed=gen)
+            mapping, _ = self.networks(ema)
+            w = self._truncate(mapping(z, training=False), psi)
+            ws = ops.repeat(w[:, None, :], self.num_ws, axis=1)
+            out.append(self._synthesize(ws, gen, noise_mode, ema))
+        return np.concatenate(out, axis=0)
+
+    def mix_styles(self, z1, z2, crossover, truncation_psi=1.0, seed=None,
+                   noise_mode="none", ema=True):
+        """Images whose first ``crossover`` layers take their style from ``z1``
+        and the rest from ``z2`` (StyleGAN §3.1, Figure 3).
+
+        ``crossover`` is in [0, num_ws]: 0 is z2's image, num_ws is z1's.
+        z1 and z2 are (N, latent_dim) arrays (one z2 row broadcasts).
+        """
+        if isinstance(crossover, bool) or not isinstance(crossover, (int, np.integer)):
+            raise GANInputError(f"crossover must be an int layer index; got {crossover!r}.")
+        if not 0 <= crossover <= self.num_ws:
+            raise GANInputError(
+                f"crossover={crossover} is beyond the synthesis network's layers: it "
+                f"has {self.num_ws} modulated layers, so crossover must be in "
+                f"[0, {self.num_ws}] (0: all styles from z2, {self.num_ws}: all from z1)."
+            )
+        z1 = np.asarray(z1, "float32")
+        z2 = np.asarray(z2, "float32")
+        for name, z in (("z1", z1), ("z2", z2)):
+            if z.ndim != 2 or z.shape[1] != self.latent_dim:
+                raise GANInputError(
+                    f"{name} must have shape (N, {self.latent_dim}); got {z.shape}.")
+        if len(z2) == 1 and len(z1) > 1:
+            z2 = np.repeat(z2, len(z1), axis=0)
+        if len(z1) != len(z2):
+            raise GANInputError(f"z1 has {len(z1)} rows but z2 has {len(z2)}.")
+        w1 = self.map_latents(z1, truncation_psi, ema)
+        w2 = self.map_latents(z2, truncation_psi, ema)
+        ws = self.mix(w1, w2, ops.full((len(z1),), crossover, "int32"))
+        gen = keras.random.SeedGenerator(seed) if seed is not None else self.seed_generator
+        return self._synthesize(ws, gen, noise_mode, ema)
+
+    # ------------------------------------------------------------ config
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            generator=keras.saving.serialize_keras_object(self.generator),
+            discriminator=keras.saving.serialize_keras_object(self.discriminator),
+            latent_dim=self.latent_dim,
+            w_dim=self.w_dim,
+            channels=self.channels,
+            mapping_layers=self.mapping_layers,
+            r1_gamma=self.r1_gamma,
+            r1_interval=self.r1_interval,
+            style_mixing_prob=self.style_mixing_prob,
+            ema_decay=self.ema_decay,
+            w_avg_decay=self.w_avg_decay,
+            mbstd_group_size=self.mbstd_group_size,
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("generator", "discriminator"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)

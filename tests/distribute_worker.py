@@ -177,6 +177,37 @@ def errors_case():
     return out
 
 
+def noise_case():
+    """TensorFlow replicas: latent noise per replica vs the single-device draw."""
+    import tensorflow as tf
+
+    engine = distribute.data_parallel()
+    single = make("dcgan")
+    with engine.scope():
+        model = make("dcgan")
+
+    @tf.function
+    def draw():
+        def replica():
+            state = tf.identity(model.seed_generator.state.value)
+            return model.sample_latent(4), state
+
+        return engine.run(replica)
+
+    z, seed_used = draw()
+    parts = [t.numpy() for t in engine.experimental_local_results(z)]
+    seeds = [t.numpy() for t in engine.experimental_local_results(seed_used)]
+    after = [t.numpy() for t in model.seed_generator.state.value.values]
+    reference = keras.ops.convert_to_numpy(single.sample_latent(8))
+    return {
+        "replicas_differ": float(np.max(np.abs(parts[0] - parts[1]))),
+        "vs_single_device": float(np.max(np.abs(np.concatenate(parts) - reference))),
+        "seed_states_agree": bool(all(np.array_equal(s, seeds[0]) for s in seeds)
+                                  and all(np.array_equal(a, after[0]) for a in after)),
+        "seed_advanced": bool(not np.array_equal(after[0], seeds[0])),
+    }
+
+
 def cli_case(out_dir):
     from keras_gans import cli
 
@@ -197,7 +228,7 @@ def cli_case(out_dir):
 
 def main():
     out_dir = sys.argv[1]
-    cases = sys.argv[2:] or ["step", "errors", "cli"]
+    cases = sys.argv[2:] or ["step", "noise", "errors", "cli"]
     result = {"backend": BACKEND, "times": {}}
     for case in cases:
         start = time.time()
@@ -207,6 +238,8 @@ def main():
                 for variant in ("dcgan", "wgangp"):
                     step, fit = step_and_fit_case(variant)
                     result["step"][variant], result["fit"][variant] = step, fit
+            elif case == "noise" and BACKEND == "tensorflow":
+                result["noise"] = noise_case()
             elif case == "errors":
                 result["errors"] = errors_case()
             elif case == "cli":

@@ -25,6 +25,7 @@ import datetime
 import gc
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -100,8 +101,10 @@ def make_sides(backend, batch_size, seed=0, tf_xla=True):
 
         sides.append(CallSide("pure_jax", jax_pure.Step(batch_size, seed), batch_size, "True"))
     elif backend == "torch":
-        from benchmarks.reference import torch_pure
+        from benchmarks.reference import keras_subclass_torch, torch_pure
 
+        sides.append(FitSide("keras_subclass_torch", keras_subclass_torch.build(seed),
+                             batch_size))
         sides.append(CallSide("pure_torch", torch_pure.Step(batch_size, seed), batch_size,
                               "False"))
     return sides
@@ -115,33 +118,44 @@ def compare(backend, batch_size, steps, repeats, warmup, env, device, tf_xla=Tru
     with bench.PeakMemory() as memory:
         sides = make_sides(backend, batch_size, tf_xla=tf_xla)
         compile_s, times = {}, {s.name: [] for s in sides}
+        blocks = {s.name: [] for s in sides}
         for side in sides:
             t = side.run(x[: batch_size * warmup])
             compile_s[side.name] = t[0]
             log(f"  {side.name}: first step {t[0]:.2f} s, warm-up {[round(s, 3) for s in t[1:]]}")
-        for r in range(repeats):
-            order = sides[r % len(sides):] + sides[: r % len(sides)]
-            for side in order:
+        order_rng = np.random.default_rng(1)
+        for _ in range(repeats):
+            # A fresh random order each repeat: no side always follows the same one.
+            for i in order_rng.permutation(len(sides)):
+                side = sides[i]
                 # The block's first step is dropped: it may carry the start of
                 # fit's data pipeline for the fit-based sides.
-                times[side.name].extend(side.run(x)[1:])
+                t = side.run(x)[1:]
+                times[side.name].extend(t)
+                blocks[side.name].append(statistics.median(t))
     stats = {name: bench.summarize(t, batch_size) for name, t in times.items()}
     kg = stats["keras_gans"]["steps_per_s"]
     rows, table = [], []
     for side in sides:
         s = stats[side.name]
         ratio = "" if side.name == "keras_gans" else kg / s["steps_per_s"]
+        # Paired: per repeat, this side's block median over keras_gans' (blocks of
+        # one repeat ran within seconds of each other, under the same load).
+        paired = "" if ratio == "" else statistics.median(
+            b / a for a, b in zip(blocks["keras_gans"], blocks[side.name]))
         rows.append(bench.csv_row(
             env, suite="compare", backend=backend, variant="dcgan_tutorial", side=side.name,
             batch_size=batch_size, image_size=28, channels=1, steps=steps, repeats=repeats,
             compile_s=compile_s[side.name], peak_rss_mb=memory.peak_mb,
             ratio=ratio, ratio_to="" if ratio == "" else "keras_gans/" + side.name,
-            jit_compile=side.jit_compile, device=device, **s,
+            jit_compile=side.jit_compile, device=device,
+            note="" if paired == "" else f"paired_ratio={paired:.3f}", **s,
         ))
         table.append([side.name, batch_size, f"{s['steps_per_s']:.2f}",
                       f"{s['images_per_s']:.0f}", f"{s['median_ms']:.1f}",
                       f"{compile_s[side.name]:.2f}",
-                      "" if ratio == "" else f"{ratio:.2f}"])
+                      "" if ratio == "" else f"{ratio:.2f}",
+                      "" if paired == "" else f"{paired:.2f}"])
     del sides
     keras.backend.clear_session()
     gc.collect()
@@ -249,7 +263,7 @@ def main(argv=None):
                       f"of {args.steps} steps per side)\n")
                 print(bench.format_table(
                     ["side", "batch", "steps/s", "images/s", "median ms", "compile s",
-                     "keras_gans / side"], table), flush=True)
+                     "keras_gans / side", "paired"], table), flush=True)
         elif suite == "variants":
             names = list(VARIANTS) if args.variants == "all" else args.variants.split(",")
             names = [n for n in names if n not in args.skip.split(",")]

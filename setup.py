@@ -23,7 +23,17 @@ setup(
     long_description=_readme(),
     long_description_content_type="text/markdown",
     python_requires=">=3.10",
-    packages=find_packages(include=["keras_gans", "keras_gans.*"]),
+    packages=find_packages(include=["keras_gans", "keras_gans.*"]) + ["keras_gans.zoo"],
+    # The evaluation classifiers' weights and reference statistics ship with
+    # the package, so evaluation runs offline.
+    # The zoo (zoo/<preset>/...) installs as keras_gans/zoo, so presets load
+    # offline from the installed package, not from a source tree.
+    package_dir={"keras_gans.zoo": "zoo"},
+    package_data={
+        "keras_gans.metrics": ["assets/*.h5", "assets/*.npz", "assets/*.json"],
+        "keras_gans.zoo": ["*/metadata.json", "*/config.json", "*/model.weights.h5",
+                           "*/samples.png", "README.md"],
+    },
     install_requires=["keras>=3.15,<3.16", "numpy", "scikit-learn", "h5py"],
     extras_require={
         "tensorflow": TENSORFLOW,

@@ -268,11 +268,11 @@ class AdversarialGAN(GANModel):
                     f"Labels must be class ids in [0, {self.num_classes}); got "
                     f"[{labels.min()}, {labels.max()}]."
                 )
-        gen = keras.random.SeedGenerator(seed) if seed is not None else self.seed_generator
+        normal, _ = self.sampling_draws(seed)
         out = []
         for start in range(0, n, batch_size):
             m = min(batch_size, n - start)
-            z = keras.random.normal((m, self.latent_dim), seed=gen)
+            z = normal((m, self.latent_dim))
             y = None if labels is None else self.one_hot(labels[start : start + m])
             out.append(keras.ops.convert_to_numpy(self._g(z, y, training=False)))
         return np.concatenate(out, axis=0)

@@ -35,6 +35,16 @@ class GANModel(keras.Model):
         self.trackers = [keras.metrics.Mean(name=n) for n in self.tracked_terms]
         self.player_optimizers = {}
 
+    @classmethod
+    def from_preset(cls, name, load_weights=True):
+        """A pretrained model from the zoo by name (``keras_gans.presets``):
+        ``DCGAN.from_preset("dcgan_mnist")``. A variant class refuses a preset
+        of another variant; ``GANModel.from_preset`` loads any."""
+        from keras_gans.presets import from_preset
+
+        return from_preset(name, load_weights=load_weights,
+                           expected_class=None if cls is GANModel else cls)
+
     # ------------------------------------------------------------------ players
     def player_variables(self, player):
         return list(getattr(self, player).trainable_variables)
@@ -250,6 +260,23 @@ class GANModel(keras.Model):
 
     def random_uniform(self, shape):
         return replica_random(keras.random.uniform, shape, self.seed_generator)
+
+    def sampling_draws(self, seed=None):
+        """``(normal, uniform)``: functions ``shape -> array`` for sampling.
+
+        With an int ``seed`` they draw from numpy's PCG64, so one seed gives the
+        same latent codes, and so the same images, on every backend (a preset's
+        stored output check relies on it); with ``None`` they draw from the
+        model's own seed generator.
+        """
+        if seed is None:
+            return (lambda s: keras.random.normal(s, seed=self.seed_generator),
+                    lambda s: keras.random.uniform(s, seed=self.seed_generator))
+        import numpy as np
+
+        rng = np.random.default_rng(int(seed))
+        return (lambda s: ops.convert_to_tensor(rng.standard_normal(s).astype("float32")),
+                lambda s: ops.convert_to_tensor(rng.uniform(size=s).astype("float32")))
 
     def one_hot(self, y):
         """Class ids (N,) or one-hot (N, num_classes) -> one-hot in the compute dtype,

@@ -257,15 +257,12 @@ class AdversarialAutoencoder(GANModel):
     def generate(self, n, labels=None, seed=None, batch_size=256):
         """Decode ``n`` prior samples (of the given class ids when supervised)."""
         labels = self._labels_for(n, labels)
-        gen = keras.random.SeedGenerator(seed) if seed is not None else self.seed_generator
+        normal, uniform = self.sampling_draws(seed)
         z = []
         for start in range(0, n, batch_size):
             m = min(batch_size, n - start)
-            z.append(keras.ops.convert_to_numpy(self.sample_prior(
-                m,
-                normal=lambda s: keras.random.normal(s, seed=gen),
-                uniform=lambda s: keras.random.uniform(s, seed=gen),
-            )))
+            z.append(keras.ops.convert_to_numpy(self.sample_prior(m, normal=normal,
+                                                                   uniform=uniform)))
         return self.decode(np.concatenate(z, axis=0), labels, batch_size)
 
     def _labels_for(self, n, labels):

@@ -181,15 +181,11 @@ class BiGAN(GANModel):
         if labels is not None:
             raise GANInputError("BiGAN is unsupervised: its generator takes no labels; "
                                 "drop labels=.")
-        gen = keras.random.SeedGenerator(seed) if seed is not None else self.seed_generator
+        normal, uniform = self.sampling_draws(seed)
         out = []
         for start in range(0, n, batch_size):
             m = min(batch_size, n - start)
-            z = self.sample_latent(
-                m,
-                normal=lambda s: keras.random.normal(s, seed=gen),
-                uniform=lambda s: keras.random.uniform(s, seed=gen),
-            )
+            z = self.sample_latent(m, normal=normal, uniform=uniform)
             out.append(keras.ops.convert_to_numpy(self.generator(z, training=False)))
         return np.concatenate(out, axis=0)
 

@@ -1,0 +1,298 @@
+"""Pretrained presets: the zoo, loaded by name, offline, on any backend.
+
+A preset is a folder (``zoo/<name>/`` in the source tree, installed with the
+package as ``keras_gans/zoo/<name>/``) holding:
+
+- ``config.json``: the model's Keras config (``keras.saving.serialize_keras_object``);
+- ``model.weights.h5``: every weight, generator and discriminator (kept so
+  users can fine-tune);
+- ``metadata.json``: what it is (description, dataset and license, paper),
+  how it was made (the recipe command, backend, hardware, wall time, epochs,
+  seed), what it measures (metrics under their protocol names), parameter
+  counts, a stored output check (``check``) and the sha256 of every file;
+- ``samples.png``: a grid of samples.
+
+Loading checks each file's sha256 against ``metadata.json`` before reading it,
+and deserialises the config in Keras' safe mode (no pickle, no lambdas).
+
+``KERAS_GANS_PRESETS_URL`` names an optional remote location with the same
+layout (``<url>/<name>/metadata.json`` ...): a preset that is not installed is
+fetched from there with ``keras.utils.get_file`` into the Keras cache, with
+the same sha256 checks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from keras_gans.core.errors import GANConfigError, GANInputError, did_you_mean
+
+FILES = ("config.json", "model.weights.h5", "samples.png")
+METADATA = "metadata.json"
+URL_ENV = "KERAS_GANS_PRESETS_URL"
+DIR_ENV = "KERAS_GANS_PRESETS_DIR"
+CACHE_ENV = "KERAS_GANS_CACHE_DIR"  # where fetched presets go (default: Keras' cache)
+
+
+def zoo_dirs() -> list[Path]:
+    """Where presets are looked up, in order: ``KERAS_GANS_PRESETS_DIR``, the
+    installed package's ``keras_gans/zoo``, and (for an editable install or a
+    source checkout, where the package *is* the source tree) the repository's
+    ``zoo/``."""
+    dirs = []
+    if os.environ.get(DIR_ENV):
+        dirs.append(Path(os.environ[DIR_ENV]))
+    here = Path(__file__).resolve().parent
+    dirs.append(here / "zoo")
+    dirs.append(here.parent / "zoo")
+    return [d for d in dirs if d.is_dir()]
+
+
+def _sha256(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def list_presets() -> dict:
+    """``{name: metadata}`` of every installed preset."""
+    found = {}
+    for d in zoo_dirs():
+        for meta in sorted(d.glob(f"*/{METADATA}")):
+            name = meta.parent.name
+            if name not in found:
+                with open(meta, encoding="utf-8") as f:
+                    found[name] = json.load(f)
+    return found
+
+
+def _fetch(name) -> Path | None:
+    url = os.environ.get(URL_ENV)
+    if not url:
+        return None
+    base = url.rstrip("/") + f"/{name}/"
+    sub = os.path.join("keras_gans_presets", name)
+    cache_dir = os.environ.get(CACHE_ENV)
+    if cache_dir:
+        os.makedirs(cache_dir, exist_ok=True)  # get_file falls back to /tmp otherwise
+    try:
+        meta_path = Path(keras.utils.get_file(
+            f"{name}_{METADATA}", origin=base + METADATA, cache_subdir=sub,
+            cache_dir=cache_dir))
+    except Exception as e:
+        raise GANConfigError(
+            f"Preset {name!r} is not installed and could not be fetched from {base}: {e}"
+        ) from e
+    with open(meta_path, encoding="utf-8") as f:
+        meta = json.load(f)
+    folder = meta_path.parent
+    for fname in FILES:
+        if fname not in meta.get("sha256", {}):
+            continue
+        target = folder / fname
+        if target.exists() and _sha256(target) == meta["sha256"][fname]:
+            continue
+        got = keras.utils.get_file(fname, origin=base + fname, cache_subdir=sub,
+                                   cache_dir=cache_dir,
+                                   file_hash=meta["sha256"][fname], hash_algorithm="sha256")
+        if Path(got) != target:
+            os.replace(got, target)
+    os.replace(meta_path, folder / METADATA)
+    return folder
+
+
+def preset_dir(name) -> Path:
+    """The folder of preset ``name`` (fetched first if it is remote)."""
+    if isinstance(name, (str, os.PathLike)) and Path(name).is_dir() and \
+            (Path(name) / METADATA).exists():
+        return Path(name)
+    for d in zoo_dirs():
+        if (d / str(name) / METADATA).exists():
+            return d / str(name)
+    fetched = _fetch(str(name))
+    if fetched is not None:
+        return fetched
+    known = sorted(list_presets())
+    raise GANConfigError(
+        f"Unknown preset {name!r}. Known presets: {known}." + did_you_mean(name, known)
+    )
+
+
+def read_metadata(name) -> dict:
+    with open(preset_dir(name) / METADATA, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def _verified(folder: Path, meta: dict, fname: str) -> Path:
+    path = folder / fname
+    expected = meta.get("sha256", {}).get(fname)
+    if not path.exists():
+        raise GANInputError(f"Preset {folder.name}: {fname} is missing from {folder}.")
+    if expected is None:
+        raise GANInputError(
+            f"Preset {folder.name}: metadata.json has no sha256 for {fname}; refusing to "
+            "read an unverified file."
+        )
+    actual = _sha256(path)
+    if actual != expected:
+        raise GANInputError(
+            f"Preset {folder.name}: {fname} is corrupt or was changed (sha256 "
+            f"{actual[:12]}..., metadata says {expected[:12]}...). Reinstall keras-gans "
+            "or delete the file so it is fetched again."
+        )
+    return path
+
+
+def from_preset(name, load_weights=True, expected_class=None):
+    """Build the model of preset ``name`` and load its weights.
+
+    Args:
+        name: a preset name (see ``list_presets()``) or a preset folder.
+        load_weights: False gives the architecture with fresh weights.
+        expected_class: refuse a preset of another variant (what
+            ``DCGAN.from_preset`` passes).
+    """
+    folder = preset_dir(name)
+    with open(folder / METADATA, encoding="utf-8") as f:
+        meta = json.load(f)
+    from keras_gans import __version__
+
+    needs = meta.get("keras_gans_version")
+    if needs and _version_tuple(needs) > _version_tuple(__version__):
+        raise GANConfigError(
+            f"Preset {folder.name} was written by keras-gans {needs}; this is "
+            f"{__version__}. Upgrade keras-gans to load it."
+        )
+    with open(_verified(folder, meta, "config.json"), encoding="utf-8") as f:
+        config = json.load(f)
+    if expected_class is not None:
+        cls_name = config.get("class_name")
+        if cls_name != expected_class.__name__ and not _is_subclass_name(
+                expected_class, cls_name):
+            raise GANConfigError(
+                f"Preset {folder.name!r} is a {cls_name}, not a {expected_class.__name__}. "
+                f"Load it with keras_gans.presets.from_preset({folder.name!r}) or "
+                f"{cls_name}.from_preset."
+            )
+    compile_config = config.pop("compile_config", None)
+    model = keras.saving.deserialize_keras_object(config, safe_mode=True)
+    if load_weights:
+        path = _verified(folder, meta, "model.weights.h5")
+        try:
+            model.load_weights(str(path))
+        except Exception as e:
+            raise GANInputError(
+                f"Preset {folder.name}: cannot load model.weights.h5 into a "
+                f"{type(model).__name__}: {e}"
+            ) from e
+    if compile_config is not None:
+        # fresh optimizers with the recipe's settings, ready to fine-tune
+        model.compile_from_config(compile_config)
+    return model
+
+
+def _is_subclass_name(cls, name):
+    return any(c.__name__ == name for c in cls.__subclasses__())
+
+
+def _version_tuple(v):
+    return tuple(int(p) if p.isdigit() else 0 for p in str(v).split(".")[:3])
+
+
+def output_check(model, seed=0, n=2, size=16):
+    """A fixed-seed output slice: the first ``size`` values of each of ``n``
+    samples (``generate`` for generators, ``translate`` of seeded inputs for
+    translators). Backend-independent: the seeds draw from numpy."""
+    if hasattr(model, "generate") and not hasattr(model, "translate"):
+        labels = list(range(n)) if getattr(model, "num_classes", None) else None
+        if getattr(model, "supervised", True) is False:
+            labels = None
+        out = model.generate(n, labels=labels, seed=seed)
+        how = {"method": "generate", "seed": seed, "n": n, "labels": labels}
+    else:
+        shape = tuple(model.data_shape_a)
+        x = np.random.default_rng(seed).uniform(-1, 1, (n, *shape)).astype("float32")
+        out = model.translate(x)
+        how = {"method": "translate", "seed": seed, "n": n, "input": "uniform(-1, 1)"}
+    out = np.asarray(out, "float32").reshape(n, -1)[:, :size]
+    return {**how, "values": out.round(6).tolist()}
+
+
+def run_output_check(model, check):
+    """Recompute a stored ``check`` on ``model``; returns (expected, got) arrays."""
+    got = output_check(model, seed=check["seed"], n=check["n"], size=len(check["values"][0]))
+    return np.asarray(check["values"], "float32"), np.asarray(got["values"], "float32")
+
+
+def save_to_preset(model, directory, metadata=None, overwrite=False, grid=True):
+    """Write ``model`` as a preset folder (config, weights, samples, metadata
+    with sha256 of each file and a fixed-seed output check).
+
+    An existing preset folder is refused unless ``overwrite=True``; files are
+    written to temporary names and renamed, so an interrupted save never leaves
+    a half-written preset that passes the sha256 check.
+    """
+    from keras_gans import __version__
+
+    directory = Path(directory)
+    if (directory / METADATA).exists() and not overwrite:
+        raise GANConfigError(
+            f"{directory} already holds a preset; pass overwrite=True to replace it."
+        )
+    directory.mkdir(parents=True, exist_ok=True)
+
+    def write(fname, writer):
+        tmp = directory / (".tmp_" + fname)
+        writer(tmp)
+        os.replace(tmp, directory / fname)
+
+    config = keras.saving.serialize_keras_object(model)
+    write("config.json", lambda p: p.write_text(json.dumps(config, indent=1)))
+    write("model.weights.h5", lambda p: _save_weights_only(model, config, p))
+    files = ["config.json", "model.weights.h5"]
+    if grid and hasattr(model, "generate") and not hasattr(model, "translate"):
+        from keras_gans.images import save_grid
+
+        labels = None
+        if getattr(model, "num_classes", None) and getattr(model, "supervised", True):
+            labels = [i % model.num_classes for i in range(64)]
+        samples = model.generate(64, labels=labels, seed=0)
+        write("samples.png", lambda p: save_grid(samples, str(p)))
+        files.append("samples.png")
+    meta = dict(metadata or {})
+    meta.setdefault("name", directory.name)
+    meta["variant"] = type(model).__name__
+    meta["keras_gans_version"] = __version__
+    meta["parameters"] = _parameter_counts(model)
+    meta["check"] = output_check(model)
+    meta["check"]["backend"] = keras.backend.backend()
+    meta["sha256"] = {f: _sha256(directory / f) for f in files}
+    write(METADATA, lambda p: p.write_text(json.dumps(meta, indent=1)))
+    return directory
+
+
+def _save_weights_only(model, config, path):
+    """The model's weights without optimizer state (a preset is for sampling
+    and fine-tuning; Keras' MultiOptimizer would also store every slot twice):
+    copied into a fresh, uncompiled build of the same config."""
+    config = {k: v for k, v in config.items() if k != "compile_config"}
+    fresh = keras.saving.deserialize_keras_object(config, safe_mode=True)
+    fresh.set_weights(model.get_weights())
+    fresh.save_weights(str(path))
+
+
+def _parameter_counts(model):
+    counts = {"total": int(sum(np.prod(v.shape) for v in model.weights))}
+    for player in getattr(model, "players", ()) or ():
+        net = getattr(model, player, None)
+        if net is not None and hasattr(net, "weights"):
+            counts[player] = int(sum(np.prod(v.shape) for v in net.weights))
+    return counts

@@ -55,6 +55,44 @@ def _parser():
     t.add_argument("--resume", action="store_true",
                    help="continue an interrupted or finished run in --out from its last "
                         "completed epoch (weights, both optimizers, epoch count)")
+    t.add_argument("--distribute", choices=("none", "data_parallel"), default="none",
+                   help="data_parallel: split each batch over every device with the "
+                        "backend's own engine (JAX: keras.distribution.DataParallel; "
+                        "TensorFlow: tf.distribute.MirroredStrategy); --batch-size is "
+                        "the global batch. See docs/distributed.md")
+    e = sub.add_parser(
+        "evaluate",
+        help="measure a saved model: FID, KID, IS, precision/recall, ...",
+        description="Generate --n samples from a saved model and measure them against "
+        "the reference statistics of --dataset with its shipped feature network. "
+        "Prints a table and a JSON line; each number is named by its protocol "
+        "(metric, dataset, feature network, reference split, sample count).",
+        epilog="example:\n  keras-gans evaluate runs/dcgan/model.keras --dataset mnist "
+        "--metric fid --metric kid --metric pr --n 10000",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    e.add_argument("model", help="a .keras file written by `keras-gans train` or model.save")
+    e.add_argument("--dataset", required=True,
+                   help="mnist, fashion_mnist, usps or cifar10 (whose feature network "
+                        "and reference statistics to use)")
+    e.add_argument("--metric", action="append", default=None,
+                   help="fid (default), kid, is, precision, recall, pr, density, "
+                        "coverage, dc, class_coverage, class_kl, conditional_accuracy; "
+                        "repeat for several")
+    e.add_argument("--n", type=int, default=10_000, help="number of generated samples")
+    e.add_argument("--reference", default="test", help="reference split (test or train)")
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--json", default=None, help="also write the results to this file")
+    b = sub.add_parser(
+        "bench",
+        help="time training steps of variants on this backend",
+        description="Time training steps/s of variants with model.fit on the backend "
+        "KERAS_BACKEND names (run it once per backend to compare them). Short by "
+        "default; benchmarks/ in the source tree holds the full runner.",
+    )
+    from keras_gans.bench import add_arguments
+
+    add_arguments(b)
     return p
 
 
@@ -65,6 +103,13 @@ def main(argv=None):
             return _list()
         if args.command == "train":
             return _train(args)
+        if args.command == "evaluate":
+            return _evaluate(args)
+        if args.command == "bench":
+            from keras_gans.bench import run_cli
+
+            run_cli(args)
+            return 0
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -99,6 +144,18 @@ def _load_data(args, variant_cls):
 
 
 def _train(args):
+    if getattr(args, "distribute", "none") == "data_parallel":
+        from keras_gans import distribute
+
+        engine = distribute.data_parallel()  # GANConfigError on torch
+        with engine.scope():
+            print(f"data-parallel over {distribute.num_replicas()} device(s) with "
+                  f"{type(engine).__name__}")
+            return _train_in_scope(args)
+    return _train_in_scope(args)
+
+
+def _train_in_scope(args):
     import keras
 
     from keras_gans.callbacks import SampleGrid
@@ -154,6 +211,36 @@ def _train(args):
     path = os.path.join(args.out, "model.keras")
     model.save(path)
     print(f"saved {path} and sample grids in {os.path.join(args.out, 'samples')}")
+    return 0
+
+
+def _evaluate(args):
+    import keras
+
+    from keras_gans.core.errors import GANInputError
+    from keras_gans.metrics import evaluate
+
+    if not os.path.exists(args.model):
+        raise GANInputError(
+            f"No saved model at {args.model}. Pass a .keras file written by "
+            "`keras-gans train` (run_folder/model.keras) or by model.save()."
+        )
+    try:
+        model = keras.saving.load_model(args.model)  # safe_mode: no arbitrary code
+    except Exception as e:
+        raise GANInputError(f"Cannot load {args.model} as a Keras model: {e}") from e
+    if not hasattr(model, "generate"):
+        raise GANInputError(f"{args.model} is not a keras_gans generative model.")
+    results = evaluate(model, dataset=args.dataset, metrics=args.metric or ["fid"],
+                       n=args.n, reference=args.reference, seed=args.seed)
+    width = max(len(k) for k in results)
+    for key, value in results.items():
+        print(f"{key:{width}s}  {value:.6g}")
+    line = json.dumps(results)
+    print(line)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            f.write(line + "\n")
     return 0
 
 

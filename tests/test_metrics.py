@@ -11,7 +11,7 @@ import scipy.stats
 
 from keras_gans.core.errors import GANConfigError, GANInputError
 from keras_gans.metrics import fid as F
-from keras_gans.metrics.evaluate import check_images, metric_name, sample_count_tag
+from keras_gans.metrics.evaluation import check_images, metric_name, sample_count_tag
 
 
 def _cov(rng, d):

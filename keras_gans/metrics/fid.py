@@ -68,7 +68,7 @@ def _batches(images, batch_size):
         yield from images
 
 
-def feature_statistics(network, images, batch_size=250, keep_features=False):
+def feature_statistics(network, images, batch_size=256, keep_features=False):
     """Stream ``images`` through ``network`` (a ``FeatureNetwork``).
 
     Args:

@@ -152,6 +152,16 @@ def test_supported_sizes_and_layer_counts(size, ws):
     assert tuple(g.outputs[0].shape[1:]) == (size, size, 1)
 
 
+def test_channel_base_thins_the_large_resolutions():
+    assert [nets.channels_at(r, 64, 1024) for r in (7, 14, 28, 32, 64)] == [64, 64, 36, 32, 16]
+    assert nets.channels_at(28, 64) == 64
+    g = nets.style_generator(8, (28, 28, 1), channels=64, channel_base=1024)
+    assert g.get_layer("synthesis").get_layer("b28_conv1").filters == 36
+    assert g.get_layer("synthesis").get_layer("b14_conv1").filters == 64
+    d = nets.style_discriminator((28, 28, 1), channels=64, channel_base=1024)
+    assert d.get_layer("b28_conv0").filters == 36 and d.get_layer("b28_conv1").filters == 64
+
+
 @pytest.mark.parametrize("size", [30, 4, 48, 512])
 def test_unsupported_image_size_names_the_supported_ones(size):
     with pytest.raises(GANConfigError, match=rf"cannot make {size}x{size} images.*28, 32.*64"):

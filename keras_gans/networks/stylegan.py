@@ -81,6 +81,15 @@ def noise_shapes(size):
     return shapes
 
 
+def channels_at(res, channels, channel_base=None):
+    """Feature maps at side ``res``: ``channels``, or with ``channel_base``
+    min(channels, channel_base // res) as in StyleGAN (fewer maps where the
+    maps are large, which is where the compute goes)."""
+    if not channel_base:
+        return int(channels)
+    return max(1, min(int(channels), int(channel_base) // int(res)))
+
+
 def mapping_network(latent_dim, w_dim, layers=4, lr_mul=0.01, name="mapping"):
     """z -> w: pixel-normalised z through ``layers`` equalized dense layers with
     leaky ReLU and learning-rate multiplier 0.01 (StyleGAN §2)."""
@@ -91,7 +100,7 @@ def mapping_network(latent_dim, w_dim, layers=4, lr_mul=0.01, name="mapping"):
     return keras.Model(z, x, name=name)
 
 
-def synthesis_network(data_shape, w_dim, channels, name="synthesis"):
+def synthesis_network(data_shape, w_dim, channels, channel_base=None, name="synthesis"):
     """[ws (N, num_ws, w_dim), noise_0, noise_1, ...] -> image (N, H, W, C).
 
     StyleGAN2's skip generator: a learned constant, then per resolution
@@ -113,14 +122,15 @@ def synthesis_network(data_shape, w_dim, channels, name="synthesis"):
         return LayerLatent(i, name=f"w{i}")(ws)
 
     def conv(x, res, j):
-        x = ModulatedConv2D(channels, 3, activation="linear", name=f"b{res}_conv{j}")([x, w_of()])
+        x = ModulatedConv2D(channels_at(res, channels, channel_base), 3, activation="linear",
+                            name=f"b{res}_conv{j}")([x, w_of()])
         return NoiseInjection(activation="lrelu", name=f"b{res}_noise{j}")([x, next(noise)])
 
     def to_rgb(x, res):
         return ModulatedConv2D(colors, 1, demodulate=False, activation="linear",
                                name=f"b{res}_torgb")([x, w_of()])
 
-    x = ConstantInput(base, channels, name="const")(ws)
+    x = ConstantInput(base, channels_at(base, channels, channel_base), name="const")(ws)
     x = conv(x, base, 0)
     rgb = to_rgb(x, base)
     for i in range(1, k + 1):
@@ -134,21 +144,22 @@ def synthesis_network(data_shape, w_dim, channels, name="synthesis"):
 
 
 def style_generator(latent_dim, data_shape, w_dim=None, channels=64, mapping_layers=4,
-                    name="generator"):
+                    channel_base=None, name="generator"):
     """The whole generator as one model: inputs ``[z, noise_0, ...]``; its
     layers ``mapping`` and ``synthesis`` are the two networks (called apart by
     the StyleGAN model for style mixing and truncation)."""
     data_shape = check_data_shape(data_shape)
     w_dim = int(w_dim or latent_dim)
     mapping = mapping_network(latent_dim, w_dim, mapping_layers)
-    synthesis = synthesis_network(data_shape, w_dim, channels)
+    synthesis = synthesis_network(data_shape, w_dim, channels, channel_base)
     z = keras.Input((latent_dim,), name="z")
     noises = [keras.Input(s, name=f"noise{i}") for i, s in enumerate(noise_shapes(data_shape[0]))]
     ws = BroadcastLatent(num_ws(data_shape[0]), name="broadcast")(mapping(z))
     return keras.Model([z, *noises], synthesis([ws, *noises]), name=name)
 
 
-def style_discriminator(data_shape, channels=64, mbstd_group_size=4, name="discriminator"):
+def style_discriminator(data_shape, channels=64, mbstd_group_size=4, channel_base=None,
+                        name="discriminator"):
     """StyleGAN's discriminator (the "orig" architecture): 1×1 FromRGB, two 3×3
     convolutions and 2×2 average pooling per resolution, then minibatch
     standard deviation (ProGAN), a 3×3 convolution and two dense layers; all
@@ -157,16 +168,19 @@ def style_discriminator(data_shape, channels=64, mbstd_group_size=4, name="discr
     size = data_shape[0]
     base, k = start_size(size)
     x_in = keras.Input(data_shape, name="image")
-    x = EqualizedConv2D(channels, 1, name="fromrgb")(x_in)
+    def ch(res):
+        return channels_at(res, channels, channel_base)
+
+    x = EqualizedConv2D(ch(size), 1, name="fromrgb")(x_in)
     for i in range(k, 0, -1):
         res = base * 2**i
-        x = EqualizedConv2D(channels, 3, name=f"b{res}_conv0")(x)
-        x = EqualizedConv2D(channels, 3, name=f"b{res}_conv1")(x)
+        x = EqualizedConv2D(ch(res), 3, name=f"b{res}_conv0")(x)
+        x = EqualizedConv2D(ch(res // 2), 3, name=f"b{res}_conv1")(x)
         x = keras.layers.AveragePooling2D(2, name=f"b{res}_down")(x)
     if mbstd_group_size:
         x = MinibatchStdDev(group_size=mbstd_group_size, name="mbstd")(x)
-    x = EqualizedConv2D(channels, 3, name=f"b{base}_conv")(x)
+    x = EqualizedConv2D(ch(base), 3, name=f"b{base}_conv")(x)
     x = keras.layers.Flatten(name="flatten")(x)
-    x = EqualizedDense(channels, activation="lrelu", name="fc")(x)
+    x = EqualizedDense(ch(base), activation="lrelu", name="fc")(x)
     out = EqualizedDense(1, name="out")(x)
     return keras.Model(x_in, out, name=name)

@@ -108,9 +108,27 @@ def scaling_plot(rows, path):
     return True
 
 
-def markdown(rows):
-    from keras_gans.bench import format_table
+def format_table(header, rows):
+    """A Markdown table; the first column left-aligned, the others right-aligned."""
+    rows = [[str(c) for c in r] for r in rows]
+    widths = [max([len(str(h))] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
 
+    def line(cells):
+        out = [cells[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(cells[1:], widths[1:])]
+        return "| " + " | ".join(out) + " |"
+
+    sep = "|" + "|".join("-" * (w + 1) + (":" if i else "-") for i, w in enumerate(widths)) + "|"
+    return "\n".join([line([str(h) for h in header]), sep] + [line(r) for r in rows])
+
+
+def _paired(row):
+    for part in row.get("note", "").split():
+        if part.startswith("paired_ratio="):
+            return f"{float(part.split('=')[1]):.2f}"
+    return ""
+
+
+def markdown(rows):
     out = []
     cmp_rows = [r for r in rows if r["suite"] == "compare"]
     if cmp_rows:
@@ -119,9 +137,9 @@ def markdown(rows):
             table.append([r["backend"], r["batch_size"], r["side"], r["jit_compile"],
                           f"{_f(r, 'steps_per_s'):.3g}", f"{_f(r, 'median_ms'):.0f}",
                           f"{_f(r, 'compile_s'):.1f}",
-                          f"{_f(r, 'ratio'):.2f}" if r["ratio"] else ""])
+                          f"{_f(r, 'ratio'):.2f}" if r["ratio"] else "", _paired(r)])
         out.append(format_table(["backend", "batch", "side", "jit", "steps/s", "median ms",
-                                 "compile s", "keras_gans / side"], table))
+                                 "compile s", "keras_gans / side", "paired"], table))
     var_rows = [r for r in rows if r["suite"] == "variants"]
     if var_rows:
         variants = list(dict.fromkeys(r["variant"] for r in var_rows))
@@ -163,7 +181,6 @@ def main(argv=None):
     paths = args.csv or sorted(glob.glob(os.path.join(RESULTS, "*.csv")))
     rows = load(paths)
     if args.markdown:
-        sys.path.insert(0, os.path.dirname(HERE))
         print(markdown(rows))
     for name, fn in (("steps_per_s.png", variants_plot), ("scaling.png", scaling_plot)):
         if fn(rows, os.path.join(args.out, name)):

@@ -179,7 +179,9 @@ def variants_suite(backend, names, batch_sizes, steps, warmup, env, device, csv_
             rows.append(bench.csv_row(
                 env, suite="variants", backend=backend, variant=name, side="keras_gans",
                 batch_size=batch_size, image_size=28, channels=1, steps=steps, repeats=1,
-                device=device, note=f"n_critic={r['n_critic']} params={r['params']}", **r,
+                device=device,
+                note=f"n_critic={r['n_critic']} params={r['params']} "
+                f"start_rss_mb={r['start_rss_mb']:.0f}", **r,
             ))
             bench.append_csv(csv_path, rows[-1:])
             table.append([name, batch_size, f"{r['steps_per_s']:.3g}",

@@ -154,7 +154,7 @@ class PeakMemory:
             self._stop.wait(self.interval)
 
     def __enter__(self):
-        self.peak = _rss_bytes()
+        self.start = self.peak = _rss_bytes()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
         return self
@@ -167,6 +167,10 @@ class PeakMemory:
     @property
     def peak_mb(self):
         return self.peak / 2**20
+
+    @property
+    def start_mb(self):
+        return self.start / 2**20
 
 
 # ---------------------------------------------------------------------- models and data
@@ -263,6 +267,9 @@ def bench_variant(name, batch_size=64, steps=5, warmup=2, image_shape=IMAGE_SHAP
     result.update(
         compile_s=step_s[0],
         peak_rss_mb=memory.peak_mb,
+        # The process' RSS when the variant started: what earlier work (imports,
+        # earlier variants in the same process) already held.
+        start_rss_mb=memory.start_mb,
         jit_compile=bool(model.jit_compile),
         n_critic=getattr(model, "n_critic", 1),
         params=int(model.count_params()),

@@ -38,6 +38,8 @@ def _data(request, digits8):
 
 
 class TestStyleGAN(GANTestMixin):
+    batch_size = 16  # a multiple of the minibatch-stddev group (4)
+
     def make_model(self, seed=1):
         return tiny(seed)
 

@@ -29,7 +29,11 @@ class StyleGAN(GANModel):
       discriminator.
     - Non-saturating logistic loss, R1 penalty γ/2·E‖∇D(x)‖² on real data,
       lazily every ``r1_interval`` discriminator steps scaled by the interval
-      (StyleGAN2 §B; ``r1_interval=1`` applies it every step).
+      (StyleGAN2 §B; ``r1_interval=1`` applies it every step). The step counter
+      picks the steps with ``ops.cond`` (``lax.cond`` / ``tf.cond`` / Python
+      ``if`` on torch), so the double backprop runs only on those; the added
+      term is k·R1 in the same discriminator update (StyleGAN2 makes it a
+      separate update). The ``r1`` log is R1 on those steps and 0 between.
     - Style mixing regularization: with probability ``style_mixing_prob`` a
       sample's layers from a random crossover on take w from a second z.
     - An exponential moving average of the generator's weights

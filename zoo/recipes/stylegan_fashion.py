@@ -4,7 +4,8 @@ Trains ``keras_gans.StyleGAN`` in chunks of ``--chunk-steps`` steps until the
 training time (summed over resumed runs) reaches ``--minutes``. After every
 chunk it writes, atomically, into ``--out``:
 
-- ``stylegan_fashion.keras``: the whole model (generator, its EMA, w_avg,
+- ``stylegan_fashion.keras`` (``dcgan_fashion.keras`` with ``--variant dcgan``,
+  the same-budget baseline): the whole model (generator, its EMA, w_avg,
   discriminator, both optimizers' state); a rerun with the same ``--out``
   resumes from it (``--fresh`` starts over);
 - ``progress.json``: steps, training seconds, seconds per step, last losses;
@@ -19,7 +20,7 @@ w_dim 64, 4 mapping layers, R1 γ = 0.01 lazily every 16 steps (ADA's CIFAR
 setting; the paper's γ = 10 is for 1024² faces), EMA β = 0.995, style mixing
 0.9, Adam(0.002, 0, 0.99), batch 32.
 
-Usage:
+Usage (the DCGAN baseline: the same with --variant dcgan and another --out):
     KERAS_BACKEND=jax python zoo/recipes/stylegan_fashion.py --minutes 60 \\
         --data-dir ../shared/datasets --out runs/stylegan_fashion
 """
@@ -36,12 +37,12 @@ import numpy as np
 
 from keras_gans.data import load
 from keras_gans.images import save_grid
-from keras_gans.models import StyleGAN
-
-MODEL_FILE = "stylegan_fashion.keras"
+from keras_gans.models import DCGAN, StyleGAN
 
 
 def build(args):
+    if args.variant == "dcgan":  # the paper's defaults (Adam 2e-4, z of 100, 64 filters)
+        return DCGAN(data_shape=(28, 28, 1), seed=args.seed)
     return StyleGAN(data_shape=(28, 28, 1), latent_dim=args.latent_dim, channels=args.channels,
                     channel_base=args.channel_base, mapping_layers=args.mapping_layers, r1_gamma=args.r1_gamma,
                     r1_interval=args.r1_interval, ema_decay=args.ema_decay, seed=args.seed)
@@ -56,6 +57,8 @@ def write_json(path, obj):
 
 def save_samples(model, out, latent_dim):
     save_grid(model.generate(64, seed=0), os.path.join(out, "samples.png"), cols=8)
+    if not isinstance(model, StyleGAN):
+        return
     save_grid(model.generate(64, seed=0, truncation_psi=0.7),
               os.path.join(out, "samples_psi0.7.png"), cols=8)
     rng = np.random.default_rng(1)
@@ -68,6 +71,8 @@ def save_samples(model, out, latent_dim):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--variant", choices=("stylegan", "dcgan"), default="stylegan",
+                   help="dcgan: the baseline trained the same way for the same budget")
     p.add_argument("--data-dir", default="../shared/datasets")
     p.add_argument("--out", default="runs/stylegan_fashion")
     p.add_argument("--minutes", type=float, default=60.0,
@@ -87,8 +92,14 @@ def main(argv=None):
     p.add_argument("--fresh", action="store_true", help="ignore a checkpoint in --out")
     args = p.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
-    ckpt = os.path.join(args.out, MODEL_FILE)
+    ckpt = os.path.join(args.out, f"{args.variant}_fashion.keras")
     progress_path = os.path.join(args.out, "progress.json")
+    if os.path.exists(progress_path) and not args.fresh:
+        with open(progress_path) as f:
+            previous = json.load(f)["args"].get("variant", "stylegan")
+        if previous != args.variant:
+            p.error(f"{args.out} holds a {previous} run; pass --variant {previous}, "
+                    "another --out, or --fresh.")
 
     x, _ = load("fashion_mnist", split="train", data_dir=args.data_dir)
     print(f"Fashion-MNIST train {x.shape}, backend {keras.backend.backend()}", flush=True)
@@ -107,8 +118,8 @@ def main(argv=None):
                     "train_seconds": 0.0, "chunks": []}
         g = sum(int(np.prod(v.shape)) for v in model.generator.trainable_variables)
         d = sum(int(np.prod(v.shape)) for v in model.discriminator.trainable_variables)
-        progress.update(generator_params=g, discriminator_params=d, num_ws=model.num_ws)
-        print(f"generator {g:,} parameters ({model.num_ws} styles), discriminator {d:,}",
+        progress.update(generator_params=g, discriminator_params=d)
+        print(f"{type(model).__name__}: generator {g:,} parameters, discriminator {d:,}",
               flush=True)
 
     rng = np.random.default_rng(args.seed + progress["steps"])
@@ -130,7 +141,7 @@ def main(argv=None):
         print(row, flush=True)
         model.save(ckpt + ".tmp.keras")
         os.replace(ckpt + ".tmp.keras", ckpt)
-        save_samples(model, args.out, model.latent_dim)
+        save_samples(model, args.out, model.latent_dim)  # DCGAN: samples.png only
         write_json(progress_path, progress)
     print(f"done: {progress['steps']} steps in {progress['train_seconds']:.0f} s; "
           f"model {ckpt}, samples in {args.out}", flush=True)

@@ -19,8 +19,9 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results")
-BACKENDS = ("tensorflow", "jax", "torch")
-COLORS = {"tensorflow": "#ff8f00", "jax": "#4285f4", "torch": "#ee4c2c"}
+BACKENDS = ("tensorflow", "jax", "torch", "torch_1thread")
+COLORS = {"tensorflow": "#ff8f00", "jax": "#4285f4", "torch": "#ee4c2c",
+          "torch_1thread": "#7b1fa2"}
 
 
 def load(paths):
@@ -30,6 +31,8 @@ def load(paths):
             for row in csv.DictReader(f):
                 if not row.get("steps_per_s"):
                     continue
+                if "1thread" in os.path.basename(path):  # OMP_NUM_THREADS=1 runs
+                    row["backend"] += "_1thread"
                 key = (row["suite"], row["backend"], row["variant"], row["side"],
                        row["batch_size"], row["image_size"], row["device"])
                 latest[key] = row
@@ -52,12 +55,14 @@ def variants_plot(rows, path):
     if not rows:
         return False
     fig, axes = plt.subplots(len(batches), 1, figsize=(11, 3.6 * len(batches)), squeeze=False)
-    width = 0.8 / len(BACKENDS)
+    backends = [b for b in BACKENDS if any(r["backend"] == b for r in rows)]
+    width = 0.8 / len(backends)
     for ax, batch in zip(axes[:, 0], batches):
-        for i, backend in enumerate(BACKENDS):
+        for i, backend in enumerate(backends):
             values = {r["variant"]: _f(r, "steps_per_s") for r in rows
                       if r["backend"] == backend and int(r["batch_size"]) == batch}
-            xs = [j + (i - 1) * width for j, v in enumerate(variants) if v in values]
+            xs = [j + (i - (len(backends) - 1) / 2) * width
+                  for j, v in enumerate(variants) if v in values]
             ys = [values[v] for v in variants if v in values]
             ax.bar(xs, ys, width, label=backend, color=COLORS[backend])
         ax.set_yscale("log")
@@ -95,10 +100,12 @@ def scaling_plot(rows, path):
             b.plot(*zip(*by_size), "o-", label=backend, color=COLORS[backend])
     a.set(xscale="log", yscale="log", xlabel="batch size", ylabel="steps/s (log)",
           title="DCGAN 28x28x1: steps/s against batch size")
+    a.minorticks_off()
     a.set_xticks([16, 32, 64, 128, 256, 512], ["16", "32", "64", "128", "256", "512"])
     b.set(yscale="log", xlabel="image side (28: 1 channel; 32, 64: 3)", ylabel="steps/s (log)",
           title="DCGAN batch 64: steps/s against image size")
-    b.set_xticks([28, 32, 64])
+    b.minorticks_off()
+    b.set_xticks([28, 32, 64], ["28", "32", "64"])
     for ax in (a, b):
         ax.grid(alpha=0.3)
         ax.legend()
@@ -154,7 +161,7 @@ def markdown(rows):
                     line.append(f"{_f(r, 'steps_per_s'):.3g} ({_f(r, 'compile_s'):.1f}; "
                                 f"{_f(r, 'peak_rss_mb'):.0f} MB)" if r else "-")
             table.append(line)
-        header = ["variant"] + [f"{b[:5]} @{batch}" for batch in batches for b in BACKENDS]
+        header = ["variant"] + [f"{b} @{batch}" for batch in batches for b in BACKENDS]
         out.append(format_table(header, table))
     sc_rows = [r for r in rows if r["suite"] == "scaling"]
     if sc_rows:

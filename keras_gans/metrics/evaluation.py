@@ -23,6 +23,7 @@ from keras_gans.metrics.fid import (
     frechet_distance,
     inception_score,
     kernel_distance,
+    kth_radii,
     precision_recall,
 )
 
@@ -134,6 +135,17 @@ def _sample_batches(source, n, batch_size, seed, labels):
         yield np.asarray(out), lab
 
 
+_RADII: dict = {}
+
+
+def _radii(dataset, reference, k, real, assets):
+    """The reference features' k-NN radii, computed once per process."""
+    key = (dataset, reference, k, str(assets))
+    if key not in _RADII:
+        _RADII[key] = kth_radii(real, k)
+    return _RADII[key]
+
+
 def evaluate(source, dataset="mnist", metrics=("fid",), n=10_000, reference="test",
              feature_network="classifier", batch_size=256, seed=0, num_classes=10,
              kid_subsets=100, kid_subset_size=1000, pr_k=3, dc_k=5, is_splits=10,
@@ -225,13 +237,15 @@ def evaluate(source, dataset="mnist", metrics=("fid",), n=10_000, reference="tes
             results[name("kid")] = k_mean
             results[name("kid") + "_std"] = k_std
         if "precision" in wanted or "recall" in wanted:
-            p_, r_ = precision_recall(real, fake, k=pr_k)
+            p_, r_ = precision_recall(real, fake, k=pr_k,
+                                      real_radii=_radii(dataset, reference, pr_k, real, assets))
             if "precision" in wanted:
                 results[name("precision")] = p_
             if "recall" in wanted:
                 results[name("recall")] = r_
         if "density" in wanted or "coverage" in wanted:
-            d_, c_ = density_coverage(real, fake, k=dc_k)
+            d_, c_ = density_coverage(real, fake, k=dc_k,
+                                      real_radii=_radii(dataset, reference, dc_k, real, assets))
             if "density" in wanted:
                 results[name("density")] = d_
             if "coverage" in wanted:

@@ -177,8 +177,10 @@ def _sq_dists(a, b):
     return np.maximum(d, 0)
 
 
-def _kth_radii(x, k, batch_size):
-    """Distance from each row of x to its k-th nearest other row (squared)."""
+def kth_radii(x, k, batch_size=1000):
+    """Squared distance from each row of x to its k-th nearest other row (the
+    k-NN ball radii of precision/recall and density/coverage; a reference
+    set's radii can be computed once and passed as ``real_radii``)."""
     radii = np.empty(len(x))
     for s in range(0, len(x), batch_size):
         d = _sq_dists(x[s:s + batch_size], x)
@@ -203,7 +205,7 @@ def _check_knn(real, fake, k, what):
     return real, fake
 
 
-def precision_recall(real, fake, k=3, batch_size=1000):
+def precision_recall(real, fake, k=3, batch_size=1000, real_radii=None):
     """Improved precision and recall (Kynkäänniemi et al. 2019).
 
     Each sample set's manifold is the union of balls around its points with the
@@ -220,12 +222,14 @@ def precision_recall(real, fake, k=3, batch_size=1000):
             hits[s:s + batch_size] = (d <= radii[None, :]).any(axis=1)
         return hits
 
-    precision = inside(fake, real, _kth_radii(real, k, batch_size)).mean()
-    recall = inside(real, fake, _kth_radii(fake, k, batch_size)).mean()
+    if real_radii is None:
+        real_radii = kth_radii(real, k, batch_size)
+    precision = inside(fake, real, real_radii).mean()
+    recall = inside(real, fake, kth_radii(fake, k, batch_size)).mean()
     return float(precision), float(recall)
 
 
-def density_coverage(real, fake, k=5, batch_size=1000):
+def density_coverage(real, fake, k=5, batch_size=1000, real_radii=None):
     """Density and coverage (Naeem et al. 2020), k-NN balls around real samples.
 
     Density: ``1/(kM) sum_j sum_i 1[Y_j in B(X_i, NND_k(X_i))]`` (can exceed 1);
@@ -233,7 +237,7 @@ def density_coverage(real, fake, k=5, batch_size=1000):
     generated sample.
     """
     real, fake = _check_knn(real, fake, k, "density/coverage")
-    radii = _kth_radii(real, k, batch_size)
+    radii = kth_radii(real, k, batch_size) if real_radii is None else real_radii
     counts = np.zeros(len(fake))
     covered = np.zeros(len(real), bool)
     for s in range(0, len(fake), batch_size):

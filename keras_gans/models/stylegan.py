@@ -266,7 +266,7 @@ class StyleGAN(GANModel):
         ws = ops.convert_to_tensor(ws, "float32")
         m = ops.shape(ws)[0]
         if noise_mode == "random":
-            noise = [keras.random.normal((m, *s), seed=gen) for s in self.noise_shapes]
+            noise = [gen((m, *s)) for s in self.noise_shapes]
         elif noise_mode == "none":
             noise = [ops.zeros((m, *s)) for s in self.noise_shapes]
         else:
@@ -302,11 +302,12 @@ class StyleGAN(GANModel):
         if labels is not None:
             raise GANInputError("StyleGAN is not conditional: drop labels=.")
         psi = self._check_psi(truncation_psi)
-        gen = keras.random.SeedGenerator(seed) if seed is not None else self.seed_generator
+        # numpy draws for an int seed: the same images on every backend
+        gen, _ = self.sampling_draws(seed)
         out = []
         for start in range(0, n, batch_size):
             m = min(batch_size, n - start)
-            z = keras.random.normal((m, self.latent_dim), seed=gen)
+            z = gen((m, self.latent_dim))
             mapping, _ = self.networks(ema)
             w = self._truncate(mapping(z, training=False), psi)
             ws = ops.repeat(w[:, None, :], self.num_ws, axis=1)
@@ -342,7 +343,7 @@ class StyleGAN(GANModel):
         w1 = self.map_latents(z1, truncation_psi, ema)
         w2 = self.map_latents(z2, truncation_psi, ema)
         ws = self.mix(w1, w2, ops.full((len(z1),), crossover, "int32"))
-        gen = keras.random.SeedGenerator(seed) if seed is not None else self.seed_generator
+        gen, _ = self.sampling_draws(seed)
         return self._synthesize(ws, gen, noise_mode, ema)
 
     # ------------------------------------------------------------ config

@@ -41,6 +41,9 @@ setup(
         "torch": TORCH,
         "all": TENSORFLOW + JAX + TORCH,
         "dev": ["pytest>=8", "ruff"],
+        # benchmarks/plot.py draws with matplotlib; keras_gans.bench samples
+        # peak memory with psutil (and falls back to the process' max RSS).
+        "bench": ["matplotlib", "psutil"],
     },
     entry_points={"console_scripts": ["keras-gans=keras_gans.cli:main"]},
 )

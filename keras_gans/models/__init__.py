@@ -44,7 +44,6 @@ __all__ = [
     "GAN",
     "LSGAN",
     "VARIANTS",
-    "StyleGAN",
     "WGAN",
     "WGANGP",
     "AdversarialAutoencoder",
@@ -53,5 +52,6 @@ __all__ = [
     "CycleGAN",
     "DiscoGAN",
     "DomainTransferNetwork",
+    "StyleGAN",
     "get_variant",
 ]

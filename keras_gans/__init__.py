@@ -2,8 +2,17 @@
 
 __version__ = "0.1.0"
 
-from keras_gans import data, layers, losses, metrics, networks, regularizers
-from keras_gans.callbacks import SampleGrid
+from keras_gans import (
+    data,
+    distribute,
+    layers,
+    losses,
+    metrics,
+    networks,
+    presets,
+    regularizers,
+)
+from keras_gans.callbacks import BestMetricCheckpoint, SampleGrid
 from keras_gans.core import (
     AdversarialGAN,
     GANConfigError,
@@ -38,6 +47,7 @@ __all__ = [
     "WGANGP",
     "AdversarialAutoencoder",
     "AdversarialGAN",
+    "BestMetricCheckpoint",
     "BiGAN",
     "ConditionalGAN",
     "CycleGAN",
@@ -50,11 +60,13 @@ __all__ = [
     "SampleGrid",
     "StyleGAN",
     "data",
+    "distribute",
     "get_variant",
     "layers",
     "losses",
     "metrics",
     "networks",
+    "presets",
     "regularizers",
     "save_grid",
     "show_grid",

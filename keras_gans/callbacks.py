@@ -139,3 +139,53 @@ class BestMetricCheckpoint(keras.callbacks.Callback):
         elif self.verbose:
             print(f"\n{self.name} = {value:.4g} (best {self.best:.4g} at epoch "
                   f"{self.best_epoch})")
+
+
+class StopOnDivergence(keras.callbacks.Callback):
+    """Stop ``fit`` at the first batch whose logged loss is NaN or infinite.
+
+    ``diverged`` then holds ``{"epoch", "batch", "logs"}`` (1-based), for a
+    message that says where. Pair it with ``GuardedBackupAndRestore`` so the
+    diverged weights never replace the last good checkpoint.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.diverged = None
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        import numpy as np
+
+        bad = {}
+        for key, value in (logs or {}).items():
+            try:
+                v = float(np.asarray(value))
+            except (TypeError, ValueError):
+                continue
+            if not np.isfinite(v):
+                bad[key] = v
+        if bad and self.diverged is None:
+            self.diverged = {"epoch": self._epoch + 1, "batch": batch + 1, "logs": bad}
+            self.model.stop_training = True
+
+
+class GuardedBackupAndRestore(keras.callbacks.BackupAndRestore):
+    """``BackupAndRestore`` that writes no backup once ``guard`` (a
+    ``StopOnDivergence``) has seen the run diverge: the last backup stays the
+    last good state, and ``--resume`` starts from it."""
+
+    def __init__(self, backup_dir, guard, **kwargs):
+        super().__init__(backup_dir, **kwargs)
+        self.guard = guard
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.guard.diverged is None:
+            super().on_epoch_end(epoch, logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.guard.diverged is None:
+            super().on_train_batch_end(batch, logs)

@@ -86,6 +86,8 @@ def _parser():
     t.add_argument("--resume", action="store_true",
                    help="continue an interrupted or finished run in --out from its last "
                         "completed epoch (weights, both optimizers, epoch count)")
+    t.add_argument("--learning-rate", type=float, default=None,
+                   help="set every player's learning rate (default: the paper's)")
     t.add_argument("--distribute", choices=("none", "data_parallel"), default="none",
                    help="data_parallel: split each batch over every device with the "
                         "backend's own engine (JAX: keras.distribution.DataParallel; "
@@ -273,8 +275,8 @@ def _train(args):
 def _train_in_scope(args):
     import keras
 
-    from keras_gans.callbacks import SampleGrid
-    from keras_gans.core.errors import GANConfigError
+    from keras_gans.callbacks import GuardedBackupAndRestore, SampleGrid, StopOnDivergence
+    from keras_gans.core.errors import GANConfigError, GANTrainingError
     from keras_gans.models import get_variant
 
     cls = get_variant(args.variant)
@@ -313,20 +315,45 @@ def _train_in_scope(args):
             json.dump({**vars(args), "backend": keras.backend.backend()}, f, indent=2)
     print(f"training {cls.__name__} on {args.dataset} ({len(x)} samples, "
           f"shape {tuple(x.shape[1:])}) with the {keras.backend.backend()} backend")
+    guard = StopOnDivergence()
+    backup = os.path.join(args.out, "backup")
     model.fit(
         x, y, batch_size=args.batch_size, epochs=args.epochs, shuffle=True,
         callbacks=[
+            guard,
             # Saves weights, both optimizers and the epoch after every epoch; a
-            # rerun with --resume restores them and continues.
-            keras.callbacks.BackupAndRestore(os.path.join(args.out, "backup"),
-                                             delete_checkpoint=False),
+            # rerun with --resume restores them and continues. Nothing is saved
+            # once the run has diverged.
+            GuardedBackupAndRestore(backup, guard, delete_checkpoint=False),
+            # after the restore (which brings back the saved learning rate)
+            keras.callbacks.LambdaCallback(on_train_begin=lambda logs: _set_learning_rate(
+                model, getattr(args, "learning_rate", None))),
             SampleGrid(os.path.join(args.out, "samples"), n=64, seed=args.seed),
         ],
     )
+    if guard.diverged:
+        d = guard.diverged
+        losses = ", ".join(f"{k}={v}" for k, v in d["logs"].items())
+        kept = (f"the last good checkpoint (epoch {d['epoch'] - 1}) is kept in {backup}"
+                if d["epoch"] > 1 else "no epoch finished, so there is no checkpoint")
+        raise GANTrainingError(
+            f"Training diverged at epoch {d['epoch']}, batch {d['batch']} ({losses}); "
+            f"{kept} and model.keras was not written. Lower --learning-rate, then rerun "
+            "with --resume."
+        )
     path = os.path.join(args.out, "model.keras")
-    model.save(path)
+    tmp = os.path.join(args.out, "model.tmp.keras")
+    model.save(tmp)
+    os.replace(tmp, path)  # a crash mid-save never leaves a half-written model.keras
     print(f"saved {path} and sample grids in {os.path.join(args.out, 'samples')}")
     return 0
+
+
+def _set_learning_rate(model, rate):
+    """--learning-rate for every player, keeping each paper's other settings."""
+    if rate is not None:
+        for opt in model.player_optimizers.values():
+            opt.learning_rate = rate
 
 
 def _evaluate(args):

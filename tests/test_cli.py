@@ -101,3 +101,20 @@ def test_list_and_info_show_presets(monkeypatch, capsys):
     assert info["variant"] == "ConditionalGAN" and "sha256" in info
     assert main(["info", "cgan_digits8_tinny"]) == 2
     assert "Did you mean 'cgan_digits8_tiny'" in capsys.readouterr().err
+
+
+def test_a_diverging_run_stops_and_keeps_the_last_good_checkpoint(tmp_path, capsys):
+    out = tmp_path / "run"
+    base = ["train", "gan", "--dataset", "ring8", "--limit", "256", "--batch-size", "128",
+            "--out", str(out)]
+    assert main([*base, "--epochs", "1"]) == 0
+    kept = {p.name: p.read_bytes() for p in (out / "backup").iterdir()}
+    model_before = (out / "model.keras").read_bytes()
+    capsys.readouterr()
+    # a learning rate of 1e30 overflows the weights in the first step of epoch 2
+    assert main([*base, "--epochs", "3", "--resume", "--learning-rate", "1e30"]) == 2
+    err = capsys.readouterr().err
+    assert "diverged at epoch 2, batch 1" in err and "last good checkpoint (epoch 1)" in err
+    assert "Traceback" not in err
+    assert {p.name: p.read_bytes() for p in (out / "backup").iterdir()} == kept
+    assert (out / "model.keras").read_bytes() == model_before

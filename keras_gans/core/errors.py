@@ -9,6 +9,10 @@ class GANConfigError(ValueError):
     """A GAN was set up wrongly (unknown name, optimizers, arguments)."""
 
 
+class GANTrainingError(RuntimeError):
+    """Training went wrong in a way the user must act on (a diverging run)."""
+
+
 def did_you_mean(name, choices):
     import difflib
 

@@ -103,3 +103,89 @@ def show_grid(images, cols=None):
     except ImportError:
         pass
     return mosaic
+
+
+def _lzw(indices, min_code_size=8):
+    """GIF's variable-width LZW of a flat sequence of palette indices."""
+    clear, end = 1 << min_code_size, (1 << min_code_size) + 1
+    table = {bytes([i]): i for i in range(clear)}
+    next_code, width = end + 1, min_code_size + 1
+    bits, nbits, out = 0, 0, bytearray()
+
+    def emit(code):
+        nonlocal bits, nbits
+        bits |= code << nbits
+        nbits += width
+        while nbits >= 8:
+            out.append(bits & 0xFF)
+            bits >>= 8
+            nbits -= 8
+
+    emit(clear)
+    prefix = b""
+    for value in indices.tobytes():
+        candidate = prefix + bytes([value])
+        if candidate in table:
+            prefix = candidate
+            continue
+        emit(table[prefix])
+        if next_code < 4096:
+            table[candidate] = next_code
+            next_code += 1
+            if next_code > (1 << width) and width < 12:
+                width += 1
+        else:  # table full: start over
+            emit(clear)
+            table = {bytes([i]): i for i in range(clear)}
+            next_code, width = end + 1, min_code_size + 1
+        prefix = bytes([value])
+    if prefix:
+        emit(table[prefix])
+    emit(end)
+    if nbits:
+        out.append(bits & 0xFF)
+    return bytes(out)
+
+
+def encode_gif(frames, duration_ms=120, loop=True):
+    """uint8 frames (T, H, W) or (T, H, W, 1|3) -> an animated GIF's bytes.
+
+    Grayscale uses a 256-level gray palette (exact); colour is quantised to a
+    fixed 3-3-2 bit RGB palette (GIF holds 256 colours per frame).
+    """
+    frames = np.asarray(frames, dtype="uint8")
+    if frames.ndim == 4 and frames.shape[-1] == 1:
+        frames = frames[..., 0]
+    if frames.ndim == 3:
+        palette = np.repeat(np.arange(256, dtype="uint8")[:, None], 3, axis=1)
+        indexed = frames
+    elif frames.ndim == 4 and frames.shape[-1] == 3:
+        r, g, b = (frames[..., i].astype("uint16") for i in range(3))
+        indexed = ((r >> 5) << 5 | (g >> 5) << 2 | (b >> 6)).astype("uint8")
+        i = np.arange(256)
+        palette = np.stack([(i >> 5) * 255 // 7, ((i >> 2) & 7) * 255 // 7,
+                            (i & 3) * 255 // 3], axis=1).astype("uint8")
+    else:
+        raise ValueError(f"GIF frames must be (T, H, W[, 1|3]) uint8; got {frames.shape}.")
+    t, h, w = indexed.shape[:3]
+    out = bytearray(b"GIF89a" + struct.pack("<HHBBB", w, h, 0xF7, 0, 0) + palette.tobytes())
+    if loop:
+        out += b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"
+    delay = max(1, int(round(duration_ms / 10)))
+    for k in range(t):
+        out += b"\x21\xf9\x04\x00" + struct.pack("<H", delay) + b"\x00\x00"
+        out += b"\x2c" + struct.pack("<HHHHB", 0, 0, w, h, 0)
+        data = _lzw(indexed[k].reshape(-1))
+        out += b"\x08"
+        for s in range(0, len(data), 255):
+            block = data[s:s + 255]
+            out += bytes([len(block)]) + block
+        out += b"\x00"
+    out += b"\x3b"
+    return bytes(out)
+
+
+def save_gif(images, path, duration_ms=120):
+    """Frames in [-1, 1] (T, H, W, C) -> an animated GIF file, written atomically."""
+    atomic_write(path, encode_gif(to_uint8(images), duration_ms))
+    return path

@@ -118,3 +118,68 @@ def test_a_diverging_run_stops_and_keeps_the_last_good_checkpoint(tmp_path, caps
     assert "Traceback" not in err
     assert {p.name: p.read_bytes() for p in (out / "backup").iterdir()} == kept
     assert (out / "model.keras").read_bytes() == model_before
+
+
+def _decode_gif(data):
+    """A straightforward GIF decoder (global palette, LZW), independent of
+    keras_gans.images: returns the frames' palette indices."""
+    assert data[:6] == b"GIF89a"
+    w, h, flags = int.from_bytes(data[6:8], "little"), int.from_bytes(data[8:10], "little"), data[10]
+    pos = 13 + (3 * 2 ** ((flags & 7) + 1) if flags & 0x80 else 0)
+    frames = []
+    while data[pos] != 0x3B:
+        if data[pos] == 0x21:  # extension: skip its sub-blocks
+            pos += 2
+            while data[pos]:
+                pos += data[pos] + 1
+            pos += 1
+            continue
+        assert data[pos] == 0x2C
+        pos += 10
+        min_size = data[pos]
+        pos += 1
+        stream = bytearray()
+        while data[pos]:
+            stream += data[pos + 1:pos + 1 + data[pos]]
+            pos += data[pos] + 1
+        pos += 1
+        bits = int.from_bytes(stream, "little")
+        clear, end = 1 << min_size, (1 << min_size) + 1
+        width, offset, out, table, prev = min_size + 1, 0, [], None, None
+        while True:
+            code = (bits >> offset) & ((1 << width) - 1)
+            offset += width
+            if code == clear:
+                table = [[i] for i in range(clear)] + [None, None]
+                width, prev = min_size + 1, None
+                continue
+            if code == end:
+                break
+            entry = table[code] if code < len(table) else table[prev] + [table[prev][0]]
+            out += entry
+            if prev is not None:
+                table.append(table[prev] + [entry[0]])
+            prev = code
+            if len(table) == (1 << width) and width < 12:
+                width += 1
+        frames.append(np.array(out, "uint8").reshape(h, w))
+    return frames
+
+
+def test_interpolate_writes_a_strip_and_a_gif_of_the_walk(tmp_path):
+    from keras_gans import presets
+    from keras_gans.images import to_uint8
+
+    png, gif = tmp_path / "walk.png", tmp_path / "walk.gif"
+    assert main(["interpolate", FIXTURE, "--keyframes", "3", "--steps", "4", "--seed", "5",
+                 "--label", "3", "--out", str(png), "--gif", str(gif)]) == 0
+    assert png.read_bytes()[:8] == PNG_SIGNATURE
+    frames = _decode_gif(gif.read_bytes())
+    assert len(frames) == 2 * 3 + 1
+    model = presets.from_preset(FIXTURE)
+    for k, index in ((0, 0), (1, 3), (2, 6)):  # the walk passes through each keyframe
+        z = np.random.default_rng(5 + k).standard_normal((1, model.latent_dim))
+        want = to_uint8(np.clip(model.generate_from_latent(z, [3]), -1, 1))[0, ..., 0]
+        np.testing.assert_allclose(frames[index].astype(int), want.astype(int), atol=1)
+    assert not np.array_equal(frames[1], frames[0])
+    assert main(["interpolate", FIXTURE, "--out", str(tmp_path / "x.png")]) == 2

@@ -277,6 +277,24 @@ class AdversarialGAN(GANModel):
             out.append(keras.ops.convert_to_numpy(self._g(z, y, training=False)))
         return np.concatenate(out, axis=0)
 
+    def generate_from_latent(self, z, labels=None):
+        """Images for the given latent codes ``z`` (N, latent_dim) and, for a
+        conditional model, class ids ``labels`` (N,): for latent walks."""
+        import numpy as np
+
+        z = np.asarray(z, "float32")
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise GANInputError(
+                f"z must be (N, {self.latent_dim}) latent codes; got {z.shape}."
+            )
+        if self.num_classes and labels is None:
+            raise GANInputError(
+                f"{type(self).__name__} is conditional: pass labels= (N class ids)."
+            )
+        y = None if labels is None else self.one_hot(np.asarray(labels).reshape(-1))
+        out = self._g(keras.ops.convert_to_tensor(z), y, training=False)
+        return keras.ops.convert_to_numpy(out)
+
     # ------------------------------------------------------------ config
     def get_config(self):
         config = super().get_config()

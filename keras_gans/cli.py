@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -21,6 +22,7 @@ datasets: digits (scikit-learn's 8x8 digits at 28x28, offline), ring8, grid25
 """
 
 MIXTURE_SETS = ("ring8", "grid25")
+TRAIN_DEFAULTS: dict = {}
 
 
 def _parser():
@@ -93,7 +95,13 @@ def _parser():
         epilog=TRAIN_EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    t.add_argument("variant", help="gan, conditional_gan, dcgan, wgan, wgan_gp, lsgan")
+    t.add_argument("variant", nargs="?", default=None,
+                   help="gan, conditional_gan, dcgan, wgan, wgan_gp, lsgan (or from --recipe)")
+    t.add_argument("--recipe", default=None,
+                   help="a JSON file of these settings (keys as the flags, with "
+                        "underscores: variant, dataset, epochs, batch_size, ...); a run "
+                        "folder's recipe.json reproduces that run. Flags given on the "
+                        "command line win over the file")
     t.add_argument("--dataset", default="digits")
     t.add_argument("--data-dir", default=None, help="folder with <dataset>.npz files")
     t.add_argument("--epochs", type=int, default=5)
@@ -101,7 +109,7 @@ def _parser():
     t.add_argument("--latent-dim", type=int, default=None)
     t.add_argument("--limit", type=int, default=None, help="use only the first N samples")
     t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--out", required=True, help="run folder")
+    t.add_argument("--out", default=None, help="run folder (required, here or in --recipe)")
     t.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
     t.add_argument("--resume", action="store_true",
                    help="continue an interrupted or finished run in --out from its last "
@@ -137,6 +145,7 @@ def _parser():
     e.add_argument("--reference", default="test", help="reference split (test or train)")
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--json", default=None, help="also write the results to this file")
+    TRAIN_DEFAULTS.update({k: t.get_default(k) for k in RECIPE_TYPES})
     b = sub.add_parser(
         "bench",
         help="time training steps of variants on this backend",
@@ -307,7 +316,7 @@ def _interpolate(args):
     keys = [np.random.default_rng(args.seed + k).standard_normal(dim) for k in
             range(args.keyframes)]
     ts = np.linspace(0.0, 1.0, args.steps)
-    z = [slerp(a, b, t) for a, b in zip(keys[:-1], keys[1:]) for t in ts[:-1]] + [keys[-1]]
+    z = [slerp(a, b, t) for a, b in itertools.pairwise(keys) for t in ts[:-1]] + [keys[-1]]
     frames = np.clip(decode(np.asarray(z, "float32")), -1.0, 1.0)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     save_grid(frames, args.out, cols=len(frames))
@@ -340,7 +349,63 @@ def _load_data(args, variant_cls):
     return x, y
 
 
+# train's settings a recipe may hold, with their types (None: may be null)
+RECIPE_TYPES = {
+    "variant": (str,), "dataset": (str,), "data_dir": (str, None), "epochs": (int,),
+    "batch_size": (int,), "latent_dim": (int, None), "limit": (int, None),
+    "seed": (int,), "out": (str, None), "learning_rate": (float, int, None),
+    "distribute": (str,),
+}
+# what a run folder's recipe.json also records, and a recipe may carry unread
+RECIPE_INFO = ("backend", "command", "debug", "overwrite", "resume", "recipe")
+
+
+def _apply_recipe(args):
+    """Fill train's settings from ``--recipe``; flags given explicitly (a value
+    other than the flag's default) win. Unknown keys and wrong types are refused."""
+    from keras_gans.core.errors import GANConfigError, did_you_mean
+
+    if not args.recipe:
+        return args
+    try:
+        with open(args.recipe, encoding="utf-8") as f:
+            recipe = json.load(f)
+    except FileNotFoundError as e:
+        raise GANConfigError(f"Recipe file {args.recipe} does not exist.") from e
+    except json.JSONDecodeError as e:
+        raise GANConfigError(f"Recipe {args.recipe} is not valid JSON: {e}.") from e
+    if not isinstance(recipe, dict):
+        raise GANConfigError(f"Recipe {args.recipe} must be a JSON object of settings.")
+    for key, value in recipe.items():
+        if key in RECIPE_INFO:
+            continue
+        if key not in RECIPE_TYPES:
+            raise GANConfigError(
+                f"Recipe {args.recipe}: unknown key {key!r}; known keys: "
+                f"{sorted(RECIPE_TYPES)}." + did_you_mean(key, RECIPE_TYPES)
+            )
+        allowed = RECIPE_TYPES[key]
+        ok = (value is None and None in allowed) or any(
+            t is not None and isinstance(value, t) and not isinstance(value, bool)
+            for t in allowed)
+        if not ok:
+            names = " or ".join("null" if t is None else t.__name__ for t in allowed)
+            raise GANConfigError(
+                f"Recipe {args.recipe}: {key!r} must be {names}; got {value!r}."
+            )
+        if getattr(args, key, None) == TRAIN_DEFAULTS.get(key):
+            setattr(args, key, value)
+    return args
+
+
 def _train(args):
+    from keras_gans.core.errors import GANConfigError
+
+    args = _apply_recipe(args)
+    if not args.variant:
+        raise GANConfigError("Name a variant (keras-gans train dcgan ...) or pass --recipe.")
+    if not args.out:
+        raise GANConfigError("Pass --out (the run folder), or put \"out\" in the recipe.")
     if getattr(args, "distribute", "none") == "data_parallel":
         from keras_gans import distribute
 
@@ -355,7 +420,11 @@ def _train(args):
 def _train_in_scope(args):
     import keras
 
-    from keras_gans.callbacks import GuardedBackupAndRestore, SampleGrid, StopOnDivergence
+    from keras_gans.callbacks import (
+        GuardedBackupAndRestore,
+        SampleGrid,
+        StopOnDivergence,
+    )
     from keras_gans.core.errors import GANConfigError, GANTrainingError
     from keras_gans.models import get_variant
 

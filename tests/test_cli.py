@@ -1,6 +1,7 @@
 """The main job, end to end: `keras-gans train` writes a model, a recipe and sample grids."""
 
 import json
+import re
 import os
 
 import keras
@@ -183,3 +184,31 @@ def test_interpolate_writes_a_strip_and_a_gif_of_the_walk(tmp_path):
         np.testing.assert_allclose(frames[index].astype(int), want.astype(int), atol=1)
     assert not np.array_equal(frames[1], frames[0])
     assert main(["interpolate", FIXTURE, "--out", str(tmp_path / "x.png")]) == 2
+
+
+def test_train_from_a_recipe_file_and_reproduce_from_the_run_folder(tmp_path, capsys):
+    recipe = tmp_path / "r.json"
+    recipe.write_text(json.dumps({"variant": "gan", "dataset": "ring8", "limit": 256,
+                                  "batch_size": 128, "epochs": 2, "seed": 1}))
+    out = tmp_path / "run"
+    assert main(["train", "--recipe", str(recipe), "--out", str(out)]) == 0
+    saved = json.loads((out / "recipe.json").read_text())
+    assert (saved["variant"], saved["epochs"], saved["batch_size"]) == ("gan", 2, 128)
+    model = keras.saving.load_model(out / "model.keras")
+    assert int(keras.ops.convert_to_numpy(model.optimizer.iterations)) == 4  # 2 x 256/128
+    # the run folder's recipe reproduces it; a flag given on the command line wins
+    again = tmp_path / "again"
+    assert main(["train", "--recipe", str(out / "recipe.json"), "--out", str(again),
+                 "--epochs", "1"]) == 0
+    assert json.loads((again / "recipe.json").read_text())["epochs"] == 1
+    capsys.readouterr()
+    for bad, message in (({"variant": "gan", "epoch": 3}, "unknown key 'epoch'.*Did you mean 'epochs'"),
+                         ({"variant": "gan", "epochs": "3"}, "'epochs' must be int; got '3'"),
+                         ({"variant": "gan", "limit": 2.5}, "'limit' must be int or null")):
+        recipe.write_text(json.dumps(bad))
+        assert main(["train", "--recipe", str(recipe), "--out", str(tmp_path / "x")]) == 2
+
+        assert re.search(message, capsys.readouterr().err)
+    assert not (tmp_path / "x").exists()
+    assert main(["train", "--out", str(tmp_path / "y")]) == 2
+    assert "Name a variant" in capsys.readouterr().err

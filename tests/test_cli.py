@@ -1,8 +1,8 @@
 """The main job, end to end: `keras-gans train` writes a model, a recipe and sample grids."""
 
 import json
-import re
 import os
+import re
 
 import keras
 import numpy as np

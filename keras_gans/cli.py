@@ -426,6 +426,7 @@ def _train_in_scope(args):
         StopOnDivergence,
     )
     from keras_gans.core.errors import GANConfigError, GANTrainingError
+    from keras_gans.data import EpochShuffled
     from keras_gans.models import get_variant
 
     cls = get_variant(args.variant)
@@ -466,10 +467,13 @@ def _train_in_scope(args):
           f"shape {tuple(x.shape[1:])}) with the {keras.backend.backend()} backend")
     guard = StopOnDivergence()
     backup = os.path.join(args.out, "backup")
+    # each epoch's order from (seed, epoch): a resumed run sees the same batches
+    data = EpochShuffled(x, y, batch_size=args.batch_size, seed=args.seed)
     model.fit(
-        x, y, batch_size=args.batch_size, epochs=args.epochs, shuffle=True,
+        data, epochs=args.epochs, shuffle=False,  # EpochShuffled shuffles
         callbacks=[
             guard,
+            data.callback(),
             # Saves weights, both optimizers and the epoch after every epoch; a
             # rerun with --resume restores them and continues. Nothing is saved
             # once the run has diverged.

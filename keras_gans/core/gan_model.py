@@ -35,6 +35,22 @@ class GANModel(keras.Model):
         self.trackers = [keras.metrics.Mean(name=n) for n in self.tracked_terms]
         self.player_optimizers = {}
 
+    # ------------------------------------------------------------------ saving
+    SEED_STATE_KEY = "seed_generator_state"
+
+    def save_own_variables(self, store):
+        """Also save the seed generator's state (Keras keeps it out of
+        ``weights``), so a run resumed from a checkpoint draws the same noise as
+        an uninterrupted run would have."""
+        super().save_own_variables(store)
+        store[self.SEED_STATE_KEY] = self.seed_generator.state
+
+    def load_own_variables(self, store):
+        if self.SEED_STATE_KEY in store.keys():
+            self.seed_generator.state.assign(store[self.SEED_STATE_KEY])
+            store = _StoreWithout(store, self.SEED_STATE_KEY)
+        super().load_own_variables(store)  # files written before it: as before
+
     @classmethod
     def from_preset(cls, name, load_weights=True):
         """A pretrained model from the zoo by name (``keras_gans.presets``):
@@ -290,6 +306,25 @@ class GANModel(keras.Model):
     # ------------------------------------------------------------------ config
     def get_config(self):
         return {"name": self.name, "seed": self.seed}
+
+
+class _StoreWithout:
+    """A read-only view of a weights store without one key."""
+
+    def __init__(self, store, key):
+        self._store, self._key = store, key
+
+    def keys(self):
+        return [k for k in self._store.keys() if k != self._key]
+
+    def __getitem__(self, key):
+        return self._store[key]
+
+    def __contains__(self, key):
+        return key != self._key and key in self._store.keys()
+
+    def __len__(self):
+        return len(self.keys())
 
 
 class _PlayerSelector:

@@ -14,9 +14,11 @@
 from keras_gans.data import two_domain
 from keras_gans.data.datasets import load, load_digits, resize_images, scale_images
 from keras_gans.data.mixtures import MIXTURES, load_mixture, mixture_modes
+from keras_gans.data.shuffled import EpochShuffled
 from keras_gans.data.two_domain import UnpairedBatches, load_pair, unpaired
 
 __all__ = [
+    "EpochShuffled",
     "MIXTURES",
     "UnpairedBatches",
     "load",

@@ -46,7 +46,7 @@ class GANModel(keras.Model):
         store[self.SEED_STATE_KEY] = self.seed_generator.state
 
     def load_own_variables(self, store):
-        if self.SEED_STATE_KEY in store.keys():
+        if self.SEED_STATE_KEY in store.keys():  # noqa: SIM118 (a store)
             self.seed_generator.state.assign(store[self.SEED_STATE_KEY])
             store = _StoreWithout(store, self.SEED_STATE_KEY)
         super().load_own_variables(store)  # files written before it: as before
@@ -315,13 +315,13 @@ class _StoreWithout:
         self._store, self._key = store, key
 
     def keys(self):
-        return [k for k in self._store.keys() if k != self._key]
+        return [k for k in self._store.keys() if k != self._key]  # noqa: SIM118 (a store)
 
     def __getitem__(self, key):
         return self._store[key]
 
     def __contains__(self, key):
-        return key != self._key and key in self._store.keys()
+        return key != self._key and key in self._store.keys()  # noqa: SIM118 (a store)
 
     def __len__(self):
         return len(self.keys())

@@ -23,7 +23,6 @@ the same sha256 checks.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -32,6 +31,7 @@ import keras
 import numpy as np
 
 from keras_gans.core.errors import GANConfigError, GANInputError, did_you_mean
+from keras_gans.metrics.feature_nets import sha256 as _sha256
 
 FILES = ("config.json", "model.weights.h5", "samples.png")
 METADATA = "metadata.json"
@@ -52,14 +52,6 @@ def zoo_dirs() -> list[Path]:
     dirs.append(here / "zoo")
     dirs.append(here.parent / "zoo")
     return [d for d in dirs if d.is_dir()]
-
-
-def _sha256(path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def list_presets() -> dict:

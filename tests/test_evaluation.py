@@ -204,9 +204,6 @@ def test_cli_evaluate_prints_a_table_and_json(tmp_path, capsys, digits28):
     assert "SVHN is not among" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(keras.backend.backend() == "jax", reason=(
-    "XLA compiles InceptionV3 for minutes on 2 CPU cores; the same Keras code "
-    "path runs in the TensorFlow and torch runs"))
 def test_inception_features_from_a_local_weights_file(tmp_path):
     """The paper-FID path: InceptionV3 pool3 at 299x299 from a local file (here
     random weights saved for the test; a user passes the ImageNet file)."""

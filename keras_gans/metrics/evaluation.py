@@ -209,6 +209,11 @@ def evaluate(source, dataset="mnist", metrics=("fid",), n=10_000, reference="tes
                 "that generates the labels it is asked for."
             )
         labels = np.arange(n) % int(num_classes)
+    elif getattr(source, "num_classes", None) and getattr(source, "supervised", True) \
+            and hasattr(source, "generate"):
+        # A conditional model is measured on balanced classes: its generate()
+        # needs labels, and FID of one class would be a collapse, not the model.
+        labels = np.arange(n) % int(source.num_classes)
 
     stats = RunningStatistics()
     feats, probs = [], []

@@ -1,0 +1,358 @@
+"""Train one zoo entry from its recipe and write it as a preset under ``zoo/``.
+
+Every image-generating entry of the zoo is trained by this one script, from the
+table ``ENTRIES`` below (variant, dataset, model settings, epochs, batch size,
+seed), so that ``metadata.json``'s ``recipe`` is one command that reproduces it:
+
+    KERAS_BACKEND=tensorflow python zoo/recipes/train_preset.py dcgan_mnist \\
+        --data-dir ../shared/datasets
+
+What it does:
+
+1. trains with ``model.fit`` on the dataset's train split, each epoch's order
+   from (seed, epoch) (``EpochShuffled``), with a ``BackupAndRestore`` checkpoint
+   after every epoch in ``--run-dir``: a rerun of the same command resumes;
+2. measures the quick protocol FID (``n=2000`` samples against the test split,
+   the shipped classifier) after every epoch and keeps the best epoch's weights
+   (``BestMetricCheckpoint``): GANs often get worse after their best point;
+3. loads the best weights and measures the zoo protocol: 10,000 samples
+   against the test split (FID, KID, precision/recall, density/coverage, IS,
+   class coverage and KL; conditional accuracy for conditional models);
+4. writes the preset folder ``zoo/<name>`` (config, weights, samples grid and
+   metadata with every file's sha256: ``keras_gans.presets.save_to_preset``).
+   An existing preset is refused unless ``--overwrite``.
+
+``--table`` rewrites the zoo table in zoo/README.md and README.md from the
+presets' metadata (between the ``<!-- zoo-table -->`` markers).
+
+The TensorFlow backend is the default: on a CPU its graph kernels train these
+convolutional models 3-6x faster than XLA (benchmarks/RESULTS.md). Presets
+load on every backend.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, ROOT)
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+LICENSES = {
+    "mnist": "MNIST (LeCun, Cortes, Burges), CC BY-SA 3.0 as distributed by Keras",
+    "fashion_mnist": "Fashion-MNIST (Zalando Research), MIT License",
+    "cifar10": "CIFAR-10 (Krizhevsky 2009), test split only, decoded from JPEG q75; "
+               "no license stated by its authors",
+}
+PAPERS = {
+    "GAN": "Goodfellow et al. 2014, Generative Adversarial Networks",
+    "ConditionalGAN": "Mirza & Osindero 2014, Conditional Generative Adversarial Nets",
+    "DCGAN": "Radford et al. 2015, Unsupervised Representation Learning with DCGANs",
+    "WGAN": "Arjovsky et al. 2017, Wasserstein GAN",
+    "WGANGP": "Gulrajani et al. 2017, Improved Training of Wasserstein GANs",
+    "LSGAN": "Mao et al. 2017, Least Squares Generative Adversarial Networks",
+}
+
+# name -> recipe. "model": keyword arguments of the variant's class (its paper
+# defaults otherwise); "epochs": passes over the train split (the best epoch by
+# the quick FID is kept).
+ENTRIES = {
+    "gan_mnist": dict(
+        variant="gan", dataset="mnist", model=dict(loss="non_saturating", hidden=(512, 512)),
+        epochs=30, batch_size=64,
+        description="MLP GAN, non-saturating generator loss (the paper's practical form)"),
+    "gan_minimax_mnist": dict(
+        variant="gan", dataset="mnist", model=dict(loss="minimax", hidden=(512, 512)),
+        epochs=30, batch_size=64,
+        description="MLP GAN, the paper's minimax generator loss log(1 - D(G(z)))"),
+    "conditional_gan_mnist": dict(
+        variant="conditional_gan", dataset="mnist",
+        model=dict(num_classes=10, architecture="dcgan"), epochs=10, batch_size=64,
+        description="conditional GAN, DCGAN players, one-hot labels into G and D"),
+    "dcgan_mnist": dict(
+        variant="dcgan", dataset="mnist", model=dict(), epochs=12, batch_size=64,
+        description="DCGAN, paper defaults"),
+    "dcgan_fashion_mnist": dict(
+        variant="dcgan", dataset="fashion_mnist", model=dict(), epochs=12, batch_size=64,
+        description="DCGAN, paper defaults"),
+    "wgan_gp_mnist": dict(
+        variant="wgan_gp", dataset="mnist", model=dict(), epochs=4, batch_size=64,
+        description="WGAN-GP, paper defaults (n_critic 5, lambda 10, no BatchNorm in the critic)"),
+    "wgan_gp_fashion_mnist": dict(
+        variant="wgan_gp", dataset="fashion_mnist", model=dict(), epochs=4, batch_size=64,
+        description="WGAN-GP, paper defaults (n_critic 5, lambda 10, no BatchNorm in the critic)"),
+    "wgan_fashion_mnist": dict(
+        variant="wgan", dataset="fashion_mnist", model=dict(), epochs=6, batch_size=64,
+        description="WGAN with weight clipping, paper defaults (RMSprop 5e-5, c 0.01, n_critic 5)"),
+    "lsgan_fashion_mnist": dict(
+        variant="lsgan", dataset="fashion_mnist", model=dict(), epochs=12, batch_size=64,
+        description="LSGAN, paper defaults (a=0, b=c=1), DCGAN players"),
+    "dcgan_cifar10": dict(
+        variant="dcgan", dataset="cifar10", model=dict(), epochs=60, batch_size=64,
+        description="DCGAN on the 10,000 CIFAR-10 test images that are shipped "
+                    "(no train split here): trained and measured on the same images"),
+}
+
+QUICK_SEED = 1234  # the per-epoch FID's samples (the final measurement uses seed 0)
+FULL_METRICS = ["fid", "kid", "pr", "dc", "is", "class_coverage", "class_kl"]
+
+
+def build(entry, x_shape, seed):
+    from keras_gans.models import get_variant
+
+    cls = get_variant(entry["variant"])
+    model = cls(data_shape=tuple(x_shape), seed=seed, **entry["model"])
+    model.compile()
+    return model
+
+
+class WallClockBudget(keras.callbacks.Callback):
+    """Stop after the epoch in which ``minutes`` of this process' training pass."""
+
+    def __init__(self, minutes):
+        super().__init__()
+        self.minutes, self.start = minutes, None
+
+    def on_train_begin(self, logs=None):
+        self.start = time.time()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.minutes and time.time() - self.start > 60 * self.minutes:
+            print(f"\nwall-clock budget of {self.minutes} min reached after epoch {epoch + 1}")
+            self.model.stop_training = True
+
+
+def hardware():
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            names = [ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")]
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    return f"{os.cpu_count()} CPU cores ({cpu}), no GPU"
+
+
+def train(name, args):
+    from keras_gans.callbacks import BestMetricCheckpoint
+    from keras_gans.core.errors import GANConfigError
+    from keras_gans.data import EpochShuffled, load
+    from keras_gans.metrics import evaluate
+    from keras_gans.presets import save_to_preset
+
+    entry = ENTRIES[name]
+    out = os.path.join(args.zoo_dir, name)
+    if os.path.exists(os.path.join(out, "metadata.json")) and not args.overwrite:
+        raise GANConfigError(f"{out} already holds a preset; pass --overwrite to replace it.")
+    run = os.path.join(args.run_dir, name)
+    os.makedirs(run, exist_ok=True)
+    seed = args.seed
+    keras.utils.set_random_seed(seed)
+    split = "test" if entry["dataset"] == "cifar10" else "train"
+    x, y = load(entry["dataset"], split, data_dir=args.data_dir)
+    model = build(entry, x.shape[1:], seed)
+    conditional = bool(getattr(model, "num_classes", None))
+    data = EpochShuffled(x, y if conditional else None, batch_size=entry["batch_size"],
+                         seed=seed)
+    epochs = args.epochs or entry["epochs"]
+    best_path = os.path.join(run, "best.weights.h5")
+    best = BestMetricCheckpoint(best_path, metric="fid", dataset=entry["dataset"],
+                                n=args.quick_n, seed=QUICK_SEED)
+    history_path = os.path.join(run, "history.json")
+    history = json.load(open(history_path)) if os.path.exists(history_path) else []
+    clock = {}
+    log = keras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: clock.update(start=time.time()),
+        on_epoch_end=lambda epoch, logs: _append(history, history_path, epoch, logs,
+                                                 time.time() - clock["start"]))
+    t0 = time.time()
+    model.fit(data, epochs=epochs, shuffle=False, verbose=2, callbacks=[
+        data.callback(),
+        keras.callbacks.BackupAndRestore(os.path.join(run, "backup"), delete_checkpoint=False),
+        best, log, WallClockBudget(args.minutes)])
+    train_seconds = time.time() - t0
+    with open(best_path + ".best.json", encoding="utf-8") as f:
+        best_record = json.load(f)
+    model.load_weights(best_path)
+    wanted = FULL_METRICS + (["conditional_accuracy"] if conditional else [])
+    t1 = time.time()
+    metrics = evaluate(model, entry["dataset"], wanted, n=args.n, seed=0)
+    eval_seconds = time.time() - t1
+    command = (f"KERAS_BACKEND={keras.backend.backend()} python zoo/recipes/train_preset.py "
+               f"{name} --data-dir ../shared/datasets" + (f" --epochs {epochs}" if args.epochs
+                                                         else ""))
+    meta = {
+        "description": entry["description"] + f"; {entry['dataset']}",
+        "dataset": entry["dataset"], "dataset_split": split,
+        "dataset_license": LICENSES[entry["dataset"]],
+        "paper": PAPERS[type(model).__name__],
+        "recipe": command,
+        "settings": {"model": {k: list(v) if isinstance(v, tuple) else v
+                               for k, v in entry["model"].items()},
+                     "batch_size": entry["batch_size"], "epochs": epochs, "seed": seed,
+                     "optimizers": {p: keras.saving.serialize_keras_object(o)["class_name"]
+                                    + f"(lr={float(o.learning_rate):g})"
+                                    for p, o in model.player_optimizers.items()}},
+        "backend": keras.backend.backend(), "keras": keras.__version__,
+        "hardware": hardware(),
+        # every epoch's time, over resumed runs too, with its quick FID
+        "wall_time_s": round(sum(h["seconds"] for h in history), 1),
+        "epochs_trained": len(history),
+        "best_epoch": best_record["epoch"],
+        # the per-epoch measurement that chose the kept epoch; tests/test_zoo.py
+        # recomputes it from the shipped weights on every backend
+        "selection": {"metric": best_record["metric"], "value": best_record["value"],
+                      "n": args.quick_n, "seed": QUICK_SEED, "epoch": best_record["epoch"]},
+        "seed": seed,
+        "metrics": {k: round(float(v), 6) for k, v in metrics.items()},
+        "evaluation_seconds": round(eval_seconds, 1),
+        "history": history,
+    }
+    if entry["dataset"] == "cifar10":
+        meta["note"] = ("Only the CIFAR-10 test split is shipped here, so this model is "
+                        "trained on the 10,000 test images and measured against the same "
+                        "images' statistics: its FID is optimistic compared to a held-out one.")
+    save_to_preset(model, out, metadata=meta, overwrite=args.overwrite)
+    print(json.dumps({"name": name, "best_epoch": best_record["epoch"], **meta["metrics"]},
+                     indent=1))
+    print(f"wrote {out} ({train_seconds:.0f} s of training in this run)")
+
+
+def _append(history, path, epoch, logs, seconds):
+    row = {"epoch": epoch + 1, "seconds": round(seconds, 1),
+           **{k: round(float(v), 5) for k, v in (logs or {}).items()}}
+    history[:] = [h for h in history if h["epoch"] != epoch + 1] + [row]
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(history, f)
+    os.replace(tmp, path)
+
+
+# ------------------------------------------------------------------ the table
+TABLE_BEGIN, TABLE_END = "<!-- zoo-table -->", "<!-- /zoo-table -->"
+
+
+def table(presets_meta, anchor=None):
+    """The zoo table (markdown) from the presets' metadata."""
+
+    def pick(metrics, prefix):
+        for k, v in metrics.items():
+            if k.startswith(prefix) and not k.endswith("_std"):
+                return v
+        return None
+
+    def fmt(v, digits=3):
+        return "" if v is None else f"{v:.{digits}g}"
+
+    rows = ["| preset | variant | dataset | FID (10k, test) | KID | precision / recall "
+            "| classes covered | cond. accuracy | best epoch | parameters (G / D) |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    for name, meta in sorted(presets_meta.items()):
+        m = meta.get("metrics", {})
+        params = meta.get("parameters", {})
+        g, d = params.get("generator"), params.get("discriminator")
+        pr = pick(m, "precision_"), pick(m, "recall_")
+        cov = pick(m, "class_coverage_")
+        rows.append(
+            f"| `{name}` | {meta.get('variant')} | {meta.get('dataset')} "
+            f"| {fmt(pick(m, 'fid_'), 4)} | {fmt(pick(m, 'kid_'))} "
+            f"| {fmt(pr[0], 2)} / {fmt(pr[1], 2)} "
+            f"| {'' if cov is None else round(cov * 10)}/10 "
+            f"| {fmt(pick(m, 'conditional_accuracy_'), 3)} "
+            f"| {meta.get('best_epoch', '')}/{meta.get('epochs_trained', '')} "
+            f"| {'' if g is None else f'{g / 1e3:.0f}k'} / {'' if d is None else f'{d / 1e3:.0f}k'} |")
+    if anchor:
+        m = anchor["metrics"]
+        pr = pick(m, "precision_"), pick(m, "recall_")
+        cov = pick(m, "class_coverage_")
+        rows.append(
+            f"| anchor: TF tutorial DCGAN | Keras TF subclass | mnist | "
+            f"{fmt(pick(m, 'fid_'), 4)} | {fmt(pick(m, 'kid_'))} | {fmt(pr[0], 2)} / "
+            f"{fmt(pr[1], 2)} | {'' if cov is None else round(cov * 10)}/10 | | "
+            f"{anchor['epochs']}/{anchor['epochs']} (last) | |")
+    return "\n".join(rows)
+
+
+GALLERY_BEGIN, GALLERY_END = "<!-- zoo-gallery -->", "<!-- /zoo-gallery -->"
+
+
+def gallery(presets_meta, prefix):
+    """One sample grid per entry (``prefix``: the zoo folder, relative to the page)."""
+    cells = [f'<img src="{prefix}{name}/samples.png" width="160" alt="{name}" '
+             f'title="{name}">' for name in sorted(presets_meta)]
+    names = " · ".join(f"`{name}`" for name in sorted(presets_meta))
+    return "\n".join(cells) + f"\n\n{names} (in this order; seed 0, 64 samples each)"
+
+
+def _replace_between(doc, begin, end, text, path):
+    if begin not in doc or end not in doc:
+        raise SystemExit(f"{path} has no {begin} ... {end} markers")
+    head, rest = doc.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{begin}\n{text}\n{end}{tail}"
+
+
+def write_table(paths, text, presets_meta=None):
+    """``paths``: {file: prefix of the zoo folder as seen from that file}."""
+    for path, prefix in paths.items():
+        with open(path, encoding="utf-8") as f:
+            doc = f.read()
+        doc = _replace_between(doc, TABLE_BEGIN, TABLE_END, text, path)
+        if presets_meta is not None and GALLERY_BEGIN in doc:
+            doc = _replace_between(doc, GALLERY_BEGIN, GALLERY_END,
+                                   gallery(presets_meta, prefix), path)
+        tmp = path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(doc)
+        os.replace(tmp, path)
+        print(f"updated {path}")
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("names", nargs="*", help=f"entries to train: {', '.join(ENTRIES)}")
+    p.add_argument("--data-dir", default=os.path.join(ROOT, "..", "shared", "datasets"))
+    p.add_argument("--zoo-dir", default=os.path.join(ROOT, "zoo"))
+    p.add_argument("--run-dir", default=os.path.join(ROOT, "runs", "zoo"),
+                   help="checkpoints and history; a rerun resumes from here")
+    p.add_argument("--epochs", type=int, default=None, help="override the recipe's epochs")
+    p.add_argument("--minutes", type=float, default=None,
+                   help="stop after the epoch that passes this wall-clock budget")
+    p.add_argument("--n", type=int, default=10_000, help="samples of the final measurement")
+    p.add_argument("--quick-n", type=int, default=2000, help="samples of the per-epoch FID")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--overwrite", action="store_true")
+    p.add_argument("--table", action="store_true",
+                   help="rewrite the zoo table in zoo/README.md and README.md")
+    p.add_argument("--anchor", default=os.path.join(ROOT, "zoo", "anchor.json"),
+                   help="the anchor's measurement (anchor_tf_tutorial_dcgan.py's anchor.json)")
+    args = p.parse_args(argv)
+    unknown = [n for n in args.names if n not in ENTRIES]
+    if unknown:
+        p.error(f"unknown entries {unknown}; known: {sorted(ENTRIES)}")
+    for name in args.names:
+        train(name, args)
+    if args.table:
+        from keras_gans.presets import list_presets
+
+        anchor = None
+        if os.path.exists(args.anchor):
+            with open(args.anchor, encoding="utf-8") as f:
+                anchor = json.load(f)
+        found = {n: m for n, m in list_presets().items()
+                 if os.path.isdir(os.path.join(args.zoo_dir, n))}
+        write_table({os.path.join(ROOT, "zoo", "README.md"): "",
+                     os.path.join(ROOT, "README.md"): "zoo/"}, table(found, anchor), found)
+
+
+if __name__ == "__main__":
+    main()

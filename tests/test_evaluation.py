@@ -116,6 +116,25 @@ def test_conditional_accuracy_sees_ignored_labels():
     assert evaluate(ignores, "mnist", ["conditional_accuracy"], n=500)[name] < 0.3
 
 
+def test_a_conditional_model_is_measured_on_balanced_labels(monkeypatch):
+    from keras_gans import ConditionalGAN
+
+    model = ConditionalGAN(data_shape=(28, 28, 1), num_classes=10, latent_dim=4, seed=0)
+    asked = []
+    real_generate = model.generate
+
+    def generate(n, labels=None, seed=None, **kwargs):
+        asked.append(None if labels is None else np.asarray(labels))
+        return real_generate(n, labels=labels, seed=seed, **kwargs)
+
+    monkeypatch.setattr(model, "generate", generate)
+    out = evaluate(model, "mnist", ["fid"], n=300, batch_size=128)
+    assert np.isfinite(out["fid_mnist_classifier_test_300"])
+    labels = np.concatenate(asked)
+    assert len(labels) == 300
+    np.testing.assert_array_equal(np.bincount(labels, minlength=10), np.full(10, 30))
+
+
 def test_kid_on_fewer_samples_than_its_subsets_names_the_fix():
     x = np.zeros((100, 28, 28, 1), "float32")
     with pytest.raises(GANInputError, match="smaller subset_size"):

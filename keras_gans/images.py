@@ -72,37 +72,183 @@ def atomic_write(path, data: bytes):
         raise
 
 
-def save_grid(images, path, cols=None):
-    """Write images in [-1, 1] as one PNG mosaic; 2-D points become a scatter plot."""
+def mosaic(images, cols=None):
+    """What ``save_grid`` writes, as a uint8 array: a grid of images in
+    [-1, 1], or a scatter plot of 2-D points (N, 2)."""
     images = np.asarray(images)
     if images.ndim == 2 and images.shape[1] == 2:
-        mosaic = scatter(images)
-    else:
-        mosaic = grid(images, cols)
-    atomic_write(path, encode_png(mosaic))
+        return scatter(images)
+    return grid(images, cols)
+
+
+def save_grid(images, path, cols=None):
+    """Write images in [-1, 1] as one PNG mosaic; 2-D points become a scatter plot."""
+    atomic_write(path, encode_png(mosaic(images, cols)))
     return path
 
 
 def scatter(points, size=256, extent=None):
     """2-D points -> a grayscale PNG-ready scatter image (white dots on black)."""
     pts = np.asarray(points, dtype="float32")
-    extent = extent or float(np.max(np.abs(pts))) * 1.1 + 1e-6
+    pts = pts[np.isfinite(pts).all(axis=1)]  # a diverged model's NaNs: not drawn
     img = np.zeros((size, size), dtype="uint8")
+    if not len(pts):
+        return img
+    extent = extent or float(np.max(np.abs(pts))) * 1.1 + 1e-6
     ij = np.clip(((pts / extent + 1.0) / 2.0 * (size - 1)).round().astype(int), 0, size - 1)
     img[size - 1 - ij[:, 1], ij[:, 0]] = 255
     return img
 
 
-def show_grid(images, cols=None):
-    """Display a sample grid in a notebook (IPython), else return the mosaic."""
-    mosaic = grid(images, cols)
-    try:
-        from IPython.display import Image, display
+def show_grid(images, cols=None, display=True):
+    """A sample grid for notebooks: returns the uint8 mosaic (what ``save_grid``
+    writes) and shows it when it can, with no hard dependency.
 
-        display(Image(data=encode_png(mosaic)))
+    Inside IPython/Jupyter the grid is displayed as a PNG; elsewhere, if
+    matplotlib is installed, it is drawn on a new figure (``plt.show()`` shows
+    it, as for any figure). Without either, or with ``display=False``, only the
+    array is returned, e.g. for ``plt.imshow`` or ``encode_png``.
+
+        images = model.generate(16, seed=0)
+        keras_gans.images.show_grid(images)
+    """
+    picture = mosaic(images, cols)
+    if not display:
+        return picture
+    if _in_ipython():
+        from IPython.display import Image
+        from IPython.display import display as ipython_display
+
+        ipython_display(Image(data=encode_png(picture)))
+        return picture
+    try:
+        import matplotlib.pyplot as plt
     except ImportError:
-        pass
-    return mosaic
+        return picture
+    h, w = picture.shape[:2]
+    fig = plt.figure(figsize=(max(2.0, w / 50), max(2.0, h / 50)))
+    ax = fig.add_axes([0, 0, 1, 1])
+    ax.axis("off")
+    gray = picture.ndim == 2 or picture.shape[-1] == 1
+    ax.imshow(picture.squeeze(-1) if picture.ndim == 3 and gray else picture,
+              cmap="gray" if gray else None, vmin=0, vmax=255, interpolation="nearest")
+    return picture
+
+
+def _in_ipython():
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    return get_ipython() is not None
+
+
+# ------------------------------------------------------------------ reading
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+
+
+def list_images(folder, recursive=False):
+    """Sorted paths of the PNG/JPEG/BMP/GIF files in ``folder`` (and its
+    subfolders with ``recursive=True``); hidden files are skipped."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found += [os.path.join(root, f) for f in files
+                  if f.lower().endswith(IMAGE_EXTENSIONS) and not f.startswith(".")]
+        if not recursive:
+            break
+    return sorted(found)
+
+
+def _pil():
+    try:
+        from PIL import Image
+    except ImportError:
+        return None
+    return Image
+
+
+def image_info(path):
+    """``(height, width, channels)`` of an image file (channels 1 for
+    grayscale, 3 for colour; alpha is dropped when read)."""
+    from keras_gans.core.errors import GANInputError
+
+    Image = _pil()
+    try:
+        if Image is not None:
+            with Image.open(path) as im:
+                w, h = im.size
+                return h, w, 1 if im.mode in _GRAY_MODES else 3
+        x = _decode_tf(path, None)
+        return x.shape[0], x.shape[1], x.shape[2]
+    except GANInputError:
+        raise
+    except Exception as e:  # PIL.UnidentifiedImageError, OSError, TF errors
+        raise GANInputError(f"Cannot read image {path}: {_first_line(e)}") from e
+
+
+_GRAY_MODES = ("1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F")
+
+
+def read_image(path, size=None, channels=None):
+    """An image file as uint8 ``(H, W, C)``.
+
+    Args:
+        size: ``(height, width)`` to resize to (bilinear, antialiased when
+            shrinking), or None to keep the file's size.
+        channels: 1 (grayscale, ITU-R 601 luma) or 3 (RGB); None keeps the
+            file's (grayscale files give 1, everything else 3).
+
+    Reads with Pillow (what ``keras.utils.load_img`` uses), or with
+    TensorFlow's decoders when Pillow is not installed.
+    """
+    from keras_gans.core.errors import GANInputError
+
+    Image = _pil()
+    try:
+        if Image is None:
+            return _decode_tf(path, channels, size)
+        with Image.open(path) as im:
+            if channels is None:
+                channels = 1 if im.mode in _GRAY_MODES else 3
+            if im.mode in ("I", "I;16", "I;16B", "I;16L", "F"):  # 16-bit / float grey
+                arr = np.asarray(im, dtype="float32")
+                top = 65535.0 if arr.max() > 255 else 255.0
+                im = Image.fromarray(np.clip(arr / top * 255.0, 0, 255).astype("uint8"))
+            im = im.convert("L" if channels == 1 else "RGB")
+            if size is not None and im.size != (size[1], size[0]):
+                im = im.resize((int(size[1]), int(size[0])), Image.BILINEAR)
+            x = np.asarray(im, dtype="uint8")
+    except GANInputError:
+        raise
+    except Exception as e:
+        raise GANInputError(f"Cannot read image {path}: {_first_line(e)}") from e
+    return x[..., None] if x.ndim == 2 else x
+
+
+def _decode_tf(path, channels, size=None):
+    from keras_gans.core.errors import GANInputError
+
+    try:
+        import tensorflow as tf
+    except ImportError:
+        raise GANInputError(
+            f"Reading {path} needs Pillow (pip install pillow) or TensorFlow; "
+            "neither is installed."
+        ) from None
+    x = tf.io.decode_image(tf.io.read_file(str(path)), channels=channels or 0,
+                           expand_animations=False)
+    if x.shape[-1] in (2, 4):  # drop alpha
+        x = x[..., : x.shape[-1] - 1]
+    if size is not None and tuple(x.shape[:2]) != tuple(size):
+        x = tf.image.resize(x, size, method="bilinear", antialias=True)
+        x = tf.cast(tf.clip_by_value(tf.round(x), 0, 255), tf.uint8)
+    return x.numpy()
+
+
+def _first_line(e):
+    text = str(e).strip().splitlines()
+    return text[0] if text else type(e).__name__
 
 
 def _lzw(indices, min_code_size=8):

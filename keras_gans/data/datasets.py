@@ -79,8 +79,8 @@ def load(name, split="train", data_dir=None, size=None, with_labels=True):
     """Load a dataset scaled to [-1, 1] as ``(x, y)``.
 
     Args:
-        name: ``mnist``, ``fashion_mnist``, ``cifar10``, ``usps`` or any
-            ``<name>.npz`` in the data folder.
+        name: ``mnist``, ``fashion_mnist``, ``cifar10``, ``usps``, any
+            ``<name>.npz`` in the data folder, or the path of a ``.npz`` file.
         split: ``"train"`` or ``"test"``.
         data_dir: folder with ``<name>.npz`` (else ``KERAS_GANS_DATA``, else tfds).
         size: resize to ``size`` x ``size`` (e.g. 28 for USPS's 16x16 digits).
@@ -89,7 +89,15 @@ def load(name, split="train", data_dir=None, size=None, with_labels=True):
         raise GANConfigError(f"split must be 'train' or 'test'; got {split!r}.")
     if name == "digits":
         return load_digits(size)
-    path = find_local(name, data_dir)
+    if str(name).endswith(".npz"):  # a file path rather than a name
+        path = Path(name)
+        if not path.is_file():
+            raise GANInputError(
+                f"No dataset file {name}. Pass an existing .npz (with x_{split}"
+                f"[, y_{split}]), a folder of images, or a dataset name such as mnist."
+            )
+    else:
+        path = find_local(name, data_dir)
     if path is not None:
         x, y = _load_npz(path, split)
     else:

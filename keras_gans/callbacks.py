@@ -6,7 +6,7 @@ import os
 
 import keras
 
-from keras_gans.images import save_grid
+from keras_gans.images import atomic_write, encode_png, mosaic
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -23,6 +23,7 @@ class SampleGrid(keras.callbacks.Callback):
         self.directory = directory
         self.n = n
         self.seed = seed
+        self.last_grid = None
 
     def on_epoch_end(self, epoch, logs=None):
         os.makedirs(self.directory, exist_ok=True)
@@ -30,7 +31,9 @@ class SampleGrid(keras.callbacks.Callback):
         if getattr(self.model, "num_classes", None):
             labels = [i % self.model.num_classes for i in range(self.n)]
         samples = self.model.generate(self.n, labels=labels, seed=self.seed)
-        save_grid(samples, os.path.join(self.directory, f"samples_epoch_{epoch + 1:03d}.png"))
+        self.last_grid = mosaic(samples)  # uint8, for TensorBoardImages
+        atomic_write(os.path.join(self.directory, f"samples_epoch_{epoch + 1:03d}.png"),
+                     encode_png(self.last_grid))
 
 
 class BestMetricCheckpoint(keras.callbacks.Callback):
@@ -189,3 +192,87 @@ class GuardedBackupAndRestore(keras.callbacks.BackupAndRestore):
     def on_train_batch_end(self, batch, logs=None):
         if self.guard.diverged is None:
             super().on_train_batch_end(batch, logs)
+
+
+class GuardedBestMetricCheckpoint(BestMetricCheckpoint):
+    """``BestMetricCheckpoint`` that measures nothing once ``guard`` (a
+    ``StopOnDivergence``) has seen the run diverge (NaN samples are no model
+    to keep, and the metric would fail on them)."""
+
+    def __init__(self, filepath, guard, **kwargs):
+        super().__init__(filepath, **kwargs)
+        self.guard = guard
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.guard.diverged is None:
+            super().on_epoch_end(epoch, logs)
+
+
+def tensorflow_or_none():
+    """The ``tensorflow`` module, or None when it is not installed."""
+    try:
+        import tensorflow
+    except ImportError:
+        return None
+    return tensorflow
+
+
+class TensorBoardEvents(keras.callbacks.Callback):
+    """TensorBoard event files on every backend: each epoch's logged numbers
+    (the losses, and a metric a ``BestMetricCheckpoint`` placed before this
+    callback added) as scalars, and the latest grid of a ``SampleGrid``
+    (placed before this callback) as an image, at step ``epoch`` (0-based, as
+    ``keras.callbacks.TensorBoard`` counts).
+
+    ``keras.callbacks.TensorBoard`` needs the ``tensorboard`` package as well
+    as TensorFlow (``tf.summary.scalar`` lives there); this writes the same
+    summaries with TensorFlow alone (``tf.summary.write`` with the scalar and
+    image plugins' metadata). Viewing them needs ``pip install tensorboard``:
+    ``tensorboard --logdir <log_dir>``. Without TensorFlow it writes nothing.
+
+    Args:
+        log_dir: folder of the event files.
+        grids: a ``SampleGrid`` whose ``last_grid`` is written, or None.
+        tag: the image's name in TensorBoard.
+    """
+
+    def __init__(self, log_dir, grids=None, tag="samples"):
+        super().__init__()
+        self.log_dir, self.grids, self.tag = str(log_dir), grids, tag
+        self._writer = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        import numpy as np
+
+        tf = tensorflow_or_none()
+        if tf is None:
+            return
+        from tensorflow.core.framework import summary_pb2 as pb
+
+        def metadata(plugin, data_class):
+            return pb.SummaryMetadata(
+                plugin_data=pb.SummaryMetadata.PluginData(plugin_name=plugin),
+                data_class=data_class)
+
+        if self._writer is None:
+            self._writer = tf.summary.create_file_writer(self.log_dir)
+        with self._writer.as_default():
+            for key, value in (logs or {}).items():
+                try:
+                    number = float(np.asarray(value))
+                except (TypeError, ValueError):
+                    continue
+                tf.summary.write(key, tf.constant(number, tf.float32), step=epoch,
+                                 metadata=metadata("scalars", pb.DATA_CLASS_SCALAR))
+            picture = getattr(self.grids, "last_grid", None)
+            if picture is not None:
+                h, w = picture.shape[:2]
+                blobs = tf.constant([str(w).encode(), str(h).encode(), encode_png(picture)])
+                tf.summary.write(self.tag, blobs, step=epoch,
+                                 metadata=metadata("images", pb.DATA_CLASS_BLOB_SEQUENCE))
+        self._writer.flush()
+
+    def on_train_end(self, logs=None):
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None

@@ -1,4 +1,4 @@
-"""keras-gans: train and list GAN variants from the command line."""
+"""keras-gans: train, sample, translate and evaluate GANs from the command line."""
 
 from __future__ import annotations
 
@@ -15,10 +15,19 @@ TRAIN_EXAMPLE = """example:
   keras-gans train dcgan --dataset digits --epochs 5 --out runs/dcgan_digits
   keras-gans train wgan_gp --dataset ring8 --epochs 20 --out runs/wgangp_ring8
   keras-gans train conditional_gan --dataset mnist --data-dir ../shared/datasets --out runs/cgan
+  keras-gans train dcgan --dataset photos/ --image-size 64 --epochs 50 --out runs/mine
+  keras-gans train dcgan --dataset mnist --eval-metric fid --eval-every 5 --out runs/best
 
 datasets: digits (scikit-learn's 8x8 digits at 28x28, offline), ring8, grid25
 (synthetic 2-D mixtures), mnist, fashion_mnist, cifar10, usps (a local
-<name>.npz in --data-dir or KERAS_GANS_DATA first, else tensorflow-datasets).
+<name>.npz in --data-dir or KERAS_GANS_DATA first, else tensorflow-datasets),
+the path of a .npz file, or a folder of your own PNG/JPEG images (subfolders
+become classes for conditional_gan).
+
+the run folder (--out) holds recipe.json, samples/ (a PNG grid per epoch),
+backup/ (the last completed epoch, for --resume), logs/ (TensorBoard: losses
+and the sample grid each epoch; tensorboard --logdir <out>/logs), model.keras
+(the last model) and, with --eval-metric, best.keras (the best one so far).
 """
 
 MIXTURE_SETS = ("ring8", "grid25")
@@ -80,6 +89,34 @@ def _parser():
     w.add_argument("--gif", default=None, help="also write an animated GIF here")
     w.add_argument("--overwrite", action="store_true", help="replace existing files")
 
+    tr = sub.add_parser(
+        "translate",
+        help="translate a folder of images with CycleGAN, DiscoGAN or DTN",
+        description="Translate every PNG/JPEG image in --input-dir with a translator "
+        "(a .keras file or preset of CycleGAN, DiscoGAN or DomainTransferNetwork). "
+        "Images are resized and converted to the model's input shape (said when "
+        "done); each result is written to --out as a PNG with the input's file name, "
+        "and the inputs beside their translations as one grid (--grid).",
+        epilog="examples:\n"
+        "  keras-gans translate runs/cyclegan/model.keras --input-dir horses/ --out zebras/\n"
+        "  keras-gans translate runs/cyclegan/model.keras --input-dir zebras/ --out horses/ "
+        "--direction b2a\n"
+        "  keras-gans translate runs/dtn/model.keras --input-dir svhn/ --out mnist_like/",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    tr.add_argument("model", help="a .keras file or a preset name of a translator")
+    tr.add_argument("--input-dir", required=True, help="folder of PNG/JPEG images")
+    tr.add_argument("--out", required=True, help="folder for the translated PNGs")
+    tr.add_argument("--direction", choices=("a2b", "b2a"), default=None,
+                    help="CycleGAN/DiscoGAN: a2b (default) or b2a; the DTN translates "
+                         "one way (source to target)")
+    tr.add_argument("--grid", default=None,
+                    help="PNG of inputs beside their translations (default: "
+                         "<out>_side_by_side.png, next to the --out folder)")
+    tr.add_argument("--grid-n", type=int, default=32, help="image pairs in the grid")
+    tr.add_argument("--batch-size", type=int, default=64)
+    tr.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+
     i = sub.add_parser("info", help="describe a preset",
                        description="Print a preset's metadata: what it is, how it was "
                        "trained, its metrics and files.",
@@ -102,7 +139,11 @@ def _parser():
                         "underscores: variant, dataset, epochs, batch_size, ...); a run "
                         "folder's recipe.json reproduces that run. Flags given on the "
                         "command line win over the file")
-    t.add_argument("--dataset", default="digits")
+    t.add_argument("--dataset", default="digits",
+                   help="a dataset name, a .npz file or a folder of images (see below)")
+    t.add_argument("--image-size", type=int, default=None,
+                   help="resize every image to N x N (needed when a folder's images "
+                        "differ in size; the DCGAN networks take 28, 32 or 64)")
     t.add_argument("--data-dir", default=None, help="folder with <dataset>.npz files")
     t.add_argument("--epochs", type=int, default=5)
     t.add_argument("--batch-size", type=int, default=64)
@@ -121,6 +162,21 @@ def _parser():
                         "backend's own engine (JAX: keras.distribution.DataParallel; "
                         "TensorFlow: tf.distribute.MirroredStrategy); --batch-size is "
                         "the global batch. See docs/distributed.md")
+    t.add_argument("--tensorboard", action=argparse.BooleanOptionalAction, default=True,
+                   help="write TensorBoard events to <out>/logs: the losses and the "
+                        "sample grid each epoch (needs TensorFlow installed, on any "
+                        "backend)")
+    t.add_argument("--eval-metric", default=None,
+                   help="measure this metric (fid, kid, precision, ...) during training "
+                        "and keep the best model as <out>/best.keras")
+    t.add_argument("--eval-dataset", default=None,
+                   help="whose feature network and reference statistics to measure "
+                        "against: mnist, fashion_mnist, usps or cifar10 (default: "
+                        "--dataset)")
+    t.add_argument("--eval-every", type=int, default=1, help="measure every N epochs "
+                   "(and after the last)")
+    t.add_argument("--eval-n", type=int, default=2000, help="generated samples per "
+                   "measurement")
     e = sub.add_parser(
         "evaluate",
         help="measure a saved model: FID, KID, IS, precision/recall, ...",
@@ -170,6 +226,8 @@ def main(argv=None):
             return _evaluate(args)
         if args.command == "sample":
             return _sample(args)
+        if args.command == "translate":
+            return _translate(args)
         if args.command == "info":
             return _info(args)
         if args.command == "interpolate":
@@ -185,9 +243,23 @@ def main(argv=None):
     except Exception as e:  # one clear line, no traceback unless --debug
         if args.debug:
             raise
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {_one_line(e)}", file=sys.stderr)
         return 2
     return 0
+
+
+def _one_line(e):
+    """An exception as one line: its first line (keras_gans' own errors are one
+    line that names the fix), the class named for errors from elsewhere."""
+    from keras_gans.core.errors import GANConfigError, GANInputError, GANTrainingError
+
+    lines = [line for line in str(e).strip().splitlines() if line.strip()]
+    text = lines[0].strip() if lines else ""
+    if not isinstance(e, (GANConfigError, GANInputError, GANTrainingError)) or not text:
+        text = f"{type(e).__name__}: {text}" if text else type(e).__name__
+    if len(lines) > 1:
+        text += " (--debug shows the whole message)"
+    return text
 
 
 def _list():
@@ -221,11 +293,43 @@ def _load_model(spec):
                 "`keras-gans train` (run_folder/model.keras) or by model.save(), or a "
                 "preset name (keras-gans list)."
             )
+        _check_keras_version(spec)
         try:
             return keras.saving.load_model(spec)  # safe_mode: no arbitrary code
         except Exception as e:
             raise GANInputError(f"Cannot load {spec} as a Keras model: {e}") from e
+    if os.sep in str(spec) and not os.path.exists(spec):
+        raise GANInputError(
+            f"No saved model or preset folder at {spec}. Pass a .keras file or a preset "
+            "name (keras-gans list)."
+        )
     return presets.from_preset(spec)
+
+
+def _check_keras_version(path):
+    """A .keras file saved by a newer Keras than this one: say so, rather than
+    fail somewhere inside deserialisation."""
+    import zipfile
+
+    import keras
+
+    from keras_gans.core.errors import GANInputError
+    from keras_gans.presets import _version_tuple
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            meta = json.loads(z.read("metadata.json"))
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
+        raise GANInputError(
+            f"{path} is not a Keras model file (a .keras zip archive): {e}. "
+            "Re-save it with model.save(), or rerun `keras-gans train`."
+        ) from e
+    wrote = str(meta.get("keras_version", ""))
+    if wrote and _version_tuple(wrote)[:2] > _version_tuple(keras.__version__)[:2]:
+        raise GANInputError(
+            f"{path} was saved by Keras {wrote}; this is Keras {keras.__version__}. "
+            "Upgrade Keras (and keras-gans) to load it."
+        )
 
 
 def _sample(args):
@@ -240,7 +344,7 @@ def _sample(args):
     if not hasattr(model, "generate") or hasattr(model, "translate"):
         raise GANInputError(
             f"{type(model).__name__} translates images rather than generating them; "
-            "use model.translate(images) from Python."
+            f"use keras-gans translate {args.model} --input-dir DIR --out OUTDIR."
         )
     kwargs = {"seed": args.seed}
     classes = getattr(model, "num_classes", None)
@@ -267,6 +371,105 @@ def _sample(args):
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     save_grid(images, args.out)
     print(f"wrote {args.out}: {args.n} samples of {type(model).__name__}, seed {args.seed}")
+    return 0
+
+
+def _translate(args):
+    """A folder of images through a translator's translate(), as PNGs of the
+    same names, plus a grid of each input beside its translation."""
+    import inspect
+
+    import numpy as np
+
+    from keras_gans.core.errors import GANConfigError, GANInputError
+    from keras_gans.images import (
+        atomic_write,
+        encode_png,
+        grid,
+        image_info,
+        list_images,
+        read_image,
+        to_uint8,
+    )
+
+    if not os.path.isdir(args.input_dir):
+        raise GANInputError(f"--input-dir {args.input_dir} is not a folder.")
+    if os.path.abspath(args.out) == os.path.abspath(args.input_dir):
+        raise GANConfigError("--out must be another folder than --input-dir: the "
+                             "translations keep the inputs' file names.")
+    if args.grid_n < 1 or args.batch_size < 1:
+        raise GANConfigError("--grid-n and --batch-size must each be at least 1.")
+    files = list_images(args.input_dir)
+    if not files:
+        nested = list_images(args.input_dir, recursive=True)
+        hint = (f" Its subfolders hold {len(nested)}; point --input-dir at one of them."
+                if nested else "")
+        raise GANInputError(f"No PNG/JPEG images in {args.input_dir}.{hint}")
+    names = {}
+    for path in files:
+        name = os.path.splitext(os.path.basename(path))[0] + ".png"
+        if name in names:
+            raise GANInputError(
+                f"{names[name]} and {os.path.basename(path)} would both be written as "
+                f"{name}; rename one of them."
+            )
+        names[name] = os.path.basename(path)
+    outputs = [os.path.join(args.out, name) for name in names]
+    grid_path = args.grid or os.path.normpath(args.out) + "_side_by_side.png"
+    if not args.overwrite:
+        existing = [p for p in (*outputs, grid_path) if os.path.exists(p)]
+        if existing:
+            more = f" (and {len(existing) - 1} more of the outputs)" if len(existing) > 1 else ""
+            raise GANConfigError(f"{existing[0]} exists{more}; pass --overwrite to replace "
+                                 "them, or choose another --out.")
+
+    model = _load_model(args.model)
+    name = type(model).__name__
+    if not hasattr(model, "translate"):
+        raise GANInputError(
+            f"{name} generates images from noise, it does not translate them: use "
+            f"keras-gans sample {args.model}. translate takes a CycleGAN, DiscoGAN or "
+            "DomainTransferNetwork."
+        )
+    two_way = "direction" in inspect.signature(model.translate).parameters
+    direction = args.direction or "a2b"
+    if not two_way and direction != "a2b":
+        raise GANConfigError(f"{name} translates one way, source to target: drop "
+                             f"--direction {direction}.")
+    h, w, c = (model.data_shape_a if direction == "a2b" else model.data_shape_b)
+    infos = [image_info(path) for path in files]
+    other_sizes = sorted({(ih, iw) for ih, iw, _ in infos if (ih, iw) != (h, w)})
+    n_resized = sum((ih, iw) != (h, w) for ih, iw, _ in infos)
+    n_converted = sum(ic != c for _, _, ic in infos)
+    if n_resized:
+        shown = ", ".join(f"{sw}x{sh}" for sh, sw in other_sizes[:3])
+        shown += ", ..." if len(other_sizes) > 3 else ""
+        print(f"resizing {n_resized} of {len(files)} images to {w}x{h}, the model's input "
+              f"(they are {shown})")
+    if n_converted:
+        print(f"converting {n_converted} of {len(files)} images to "
+              f"{'grayscale' if c == 1 else 'RGB'}, the model's {c} channel(s)")
+    x = np.stack([read_image(path, size=(h, w), channels=c) for path in files])
+    x = (x.astype("float32") / 127.5 - 1.0).astype("float32")
+    kwargs = {"direction": direction} if two_way else {}
+    y = np.clip(np.asarray(model.translate(x, batch_size=args.batch_size, **kwargs)), -1, 1)
+    os.makedirs(args.out, exist_ok=True)
+    for path, image in zip(outputs, to_uint8(y)):
+        atomic_write(path, encode_png(image))
+    k = min(len(x), args.grid_n)
+    a, b = x[:k], y[:k]
+    if a.shape[-1] != b.shape[-1]:  # grey beside colour: show both as RGB
+        a, b = (np.repeat(v, 3, axis=-1) if v.shape[-1] == 1 else v for v in (a, b))
+    if a.shape[1:3] != b.shape[1:3]:
+        raise GANInputError(f"{name} changed the image size ({a.shape[1:3]} -> "
+                            f"{b.shape[1:3]}); no side-by-side grid.")
+    pairs = np.stack([a, b], axis=1).reshape(2 * k, *a.shape[1:])
+    folder = os.path.dirname(os.path.abspath(grid_path))
+    os.makedirs(folder, exist_ok=True)
+    atomic_write(grid_path, encode_png(grid(pairs, cols=2 * min(4, k))))
+    how = direction if two_way else "source to target"
+    print(f"wrote {len(outputs)} translations ({name}, {how}) to {args.out} and "
+          f"{k} input|translation pairs to {grid_path}")
     return 0
 
 
@@ -338,15 +541,44 @@ def _info(args):
 
 def _load_data(args, variant_cls):
     from keras_gans import data
+    from keras_gans.core.errors import GANConfigError, GANInputError
 
+    image_size = getattr(args, "image_size", None)
+    if image_size is not None and image_size < 1:
+        raise GANConfigError(f"--image-size must be a positive number of pixels; got {image_size}.")
     if args.dataset in MIXTURE_SETS:
+        if image_size:
+            raise GANConfigError(f"{args.dataset} is 2-D points, not images: drop --image-size.")
         return data.load_mixture(args.dataset, n=args.limit or 8192, seed=args.seed), None
-    size = 28 if args.dataset in ("digits", "usps") else None
-    x, y = data.load(args.dataset, data_dir=args.data_dir, size=size)
+    if _is_image_folder(args):
+        x, y = data.load_folder(args.dataset, image_size=image_size)
+    else:
+        if os.sep in args.dataset and not args.dataset.endswith(".npz"):
+            raise GANInputError(
+                f"--dataset {args.dataset}: no such folder. Pass a folder of images, a "
+                ".npz file or a dataset name (mnist, fashion_mnist, cifar10, usps, digits, "
+                "ring8, grid25)."
+            )
+        size = image_size or (28 if args.dataset in ("digits", "usps") else None)
+        x, y = data.load(args.dataset, data_dir=args.data_dir, size=size)
     if args.limit:
         x = x[: args.limit]
         y = None if y is None else y[: args.limit]
     return x, y
+
+
+def _is_image_folder(args):
+    """--dataset names a folder of images (a dataset name, or a .npz in
+    --data-dir, wins over a folder of the same name in the working directory)."""
+    from keras_gans.data.datasets import TFDS_NAMES, find_local
+
+    name = args.dataset
+    if not os.path.isdir(name):
+        return False
+    if os.sep in name or (os.altsep and os.altsep in name):
+        return True
+    return name not in (*TFDS_NAMES, "digits", *MIXTURE_SETS) and find_local(
+        name, args.data_dir) is None
 
 
 # train's settings a recipe may hold, with their types (None: may be null)
@@ -354,10 +586,13 @@ RECIPE_TYPES = {
     "variant": (str,), "dataset": (str,), "data_dir": (str, None), "epochs": (int,),
     "batch_size": (int,), "latent_dim": (int, None), "limit": (int, None),
     "seed": (int,), "out": (str, None), "learning_rate": (float, int, None),
-    "distribute": (str,),
+    "distribute": (str,), "image_size": (int, None), "tensorboard": (bool,),
+    "eval_metric": (str, None), "eval_dataset": (str, None), "eval_every": (int,),
+    "eval_n": (int,),
 }
 # what a run folder's recipe.json also records, and a recipe may carry unread
-RECIPE_INFO = ("backend", "command", "debug", "overwrite", "resume", "recipe")
+RECIPE_INFO = ("backend", "command", "debug", "overwrite", "resume", "recipe",
+               "keras_gans_version")
 
 
 def _apply_recipe(args):
@@ -386,7 +621,7 @@ def _apply_recipe(args):
             )
         allowed = RECIPE_TYPES[key]
         ok = (value is None and None in allowed) or any(
-            t is not None and isinstance(value, t) and not isinstance(value, bool)
+            t is not None and isinstance(value, t) and (t is bool or not isinstance(value, bool))
             for t in allowed)
         if not ok:
             names = " or ".join("null" if t is None else t.__name__ for t in allowed)
@@ -420,6 +655,7 @@ def _train(args):
 def _train_in_scope(args):
     import keras
 
+    from keras_gans import __version__
     from keras_gans.callbacks import (
         GuardedBackupAndRestore,
         SampleGrid,
@@ -433,6 +669,7 @@ def _train_in_scope(args):
     recipe_path = os.path.join(args.out, "recipe.json")
     if args.resume and args.overwrite:
         raise GANConfigError("--resume and --overwrite contradict each other; pass one.")
+    eval_dataset = _check_eval_flags(args)
     if os.path.exists(args.out) and os.listdir(args.out):
         if args.resume:
             _check_same_recipe(recipe_path, args)
@@ -443,7 +680,6 @@ def _train_in_scope(args):
                 f"Run folder {args.out} exists and is not empty; pass --resume to "
                 "continue it, --overwrite to replace it, or choose another --out."
             )
-    os.makedirs(args.out, exist_ok=True)
     keras.utils.set_random_seed(args.seed)
 
     x, y = _load_data(args, cls)
@@ -454,36 +690,55 @@ def _train_in_scope(args):
         kwargs["latent_dim"] = 2
     if cls.__name__ == "ConditionalGAN":
         if y is None:
-            raise GANConfigError(f"conditional_gan needs a labelled dataset; {args.dataset} has none.")
+            what = ("its images are not in class subfolders (folder/<class>/*.png)"
+                    if _is_image_folder(args) else "it has none")
+            raise GANConfigError(f"conditional_gan needs a labelled dataset; {args.dataset}: {what}.")
         kwargs["num_classes"] = int(y.max()) + 1
     else:
         y = None
-    model = cls(**kwargs)
+    try:
+        model = cls(**kwargs)
+    except GANConfigError as e:
+        if x.ndim == 4 and "--image-size" not in str(e):
+            raise GANConfigError(f"{e} On the command line: --image-size N resizes.") from e
+        raise
+    if eval_dataset is not None:
+        _check_eval_shape(model, eval_dataset)
     model.compile()
+    os.makedirs(args.out, exist_ok=True)
     if not os.path.exists(recipe_path):
         with open(recipe_path, "w") as f:
-            json.dump({**vars(args), "backend": keras.backend.backend()}, f, indent=2)
+            json.dump({**vars(args), "backend": keras.backend.backend(),
+                       "keras_gans_version": __version__}, f, indent=2)
     print(f"training {cls.__name__} on {args.dataset} ({len(x)} samples, "
           f"shape {tuple(x.shape[1:])}) with the {keras.backend.backend()} backend")
     guard = StopOnDivergence()
     backup = os.path.join(args.out, "backup")
     # each epoch's order from (seed, epoch): a resumed run sees the same batches
     data = EpochShuffled(x, y, batch_size=args.batch_size, seed=args.seed)
-    model.fit(
-        data, epochs=args.epochs, shuffle=False,  # EpochShuffled shuffles
-        callbacks=[
-            guard,
-            data.callback(),
-            # Saves weights, both optimizers and the epoch after every epoch; a
-            # rerun with --resume restores them and continues. Nothing is saved
-            # once the run has diverged.
-            GuardedBackupAndRestore(backup, guard, delete_checkpoint=False),
-            # after the restore (which brings back the saved learning rate)
-            keras.callbacks.LambdaCallback(on_train_begin=lambda logs: _set_learning_rate(
-                model, getattr(args, "learning_rate", None))),
-            SampleGrid(os.path.join(args.out, "samples"), n=64, seed=args.seed),
-        ],
-    )
+    grids = SampleGrid(os.path.join(args.out, "samples"), n=64, seed=args.seed)
+    callbacks = [guard, data.callback()]
+    if eval_dataset is not None:
+        from keras_gans.callbacks import GuardedBestMetricCheckpoint
+
+        # before the backup, so a resumed run restores what came after measuring;
+        # before TensorBoard, which logs the metric with the losses
+        callbacks.append(GuardedBestMetricCheckpoint(
+            os.path.join(args.out, "best.keras"), guard, metric=args.eval_metric,
+            dataset=eval_dataset, n=args.eval_n, every=args.eval_every, seed=args.seed))
+    callbacks += [
+        # Saves weights, both optimizers and the epoch after every epoch; a
+        # rerun with --resume restores them and continues. Nothing is saved
+        # once the run has diverged.
+        GuardedBackupAndRestore(backup, guard, delete_checkpoint=False),
+        # after the restore (which brings back the saved learning rate)
+        keras.callbacks.LambdaCallback(on_train_begin=lambda logs: _set_learning_rate(
+            model, getattr(args, "learning_rate", None))),
+        grids,
+        *_tensorboard_callbacks(args, grids),
+    ]
+    model.fit(data, epochs=args.epochs, shuffle=False,  # EpochShuffled shuffles
+              callbacks=callbacks)
     if guard.diverged:
         d = guard.diverged
         losses = ", ".join(f"{k}={v}" for k, v in d["logs"].items())
@@ -499,7 +754,77 @@ def _train_in_scope(args):
     model.save(tmp)
     os.replace(tmp, path)  # a crash mid-save never leaves a half-written model.keras
     print(f"saved {path} and sample grids in {os.path.join(args.out, 'samples')}")
+    if eval_dataset is not None and os.path.exists(os.path.join(args.out, "best.keras")):
+        print(f"best so far: {os.path.join(args.out, 'best.keras')}")
     return 0
+
+
+def _tensorboard_callbacks(args, grids):
+    """TensorBoard events in <out>/logs (the epoch's losses and sample grid);
+    nothing, with a note, without TensorFlow, whose summary writer writes them
+    on every backend."""
+    if not getattr(args, "tensorboard", True):
+        return []
+    from keras_gans.callbacks import TensorBoardEvents, tensorflow_or_none
+
+    if tensorflow_or_none() is None:
+        print("note: TensorFlow is not installed, so no TensorBoard events are written "
+              "(pip install tensorflow-cpu to get them; --no-tensorboard silences this "
+              "note).", file=sys.stderr)
+        return []
+    return [TensorBoardEvents(os.path.join(args.out, "logs"), grids)]
+
+
+def _check_eval_flags(args):
+    """The dataset --eval-metric measures against (None without it); every
+    eval flag checked before anything is written."""
+    from keras_gans.core.errors import GANConfigError, did_you_mean
+    from keras_gans.metrics import feature_nets
+    from keras_gans.metrics.evaluation import EXPAND, METRICS
+
+    metric = getattr(args, "eval_metric", None)
+    if metric is None:
+        extra = [flag for flag, key in (("--eval-dataset", "eval_dataset"),
+                                        ("--eval-every", "eval_every"),
+                                        ("--eval-n", "eval_n"))
+                 if getattr(args, key, None) != TRAIN_DEFAULTS.get(key)]
+        if extra:
+            raise GANConfigError(f"{', '.join(extra)} set, but no --eval-metric to measure; "
+                                 "add --eval-metric fid (or another metric).")
+        return None
+    key = str(metric).lower()
+    if key not in METRICS or key in EXPAND:
+        choices = sorted(set(METRICS) - set(EXPAND))
+        raise GANConfigError(
+            f"--eval-metric {metric!r}: choose one of {choices}." + did_you_mean(key, choices))
+    if args.eval_every < 1:
+        raise GANConfigError(f"--eval-every must be at least 1 epoch; got {args.eval_every}.")
+    if args.eval_n < 2:
+        raise GANConfigError(f"--eval-n must be at least 2 samples; got {args.eval_n}.")
+    dataset = args.eval_dataset
+    if dataset is None:
+        if args.dataset not in feature_nets.DATASETS:
+            raise GANConfigError(
+                f"--eval-metric needs --eval-dataset: no feature network ships for "
+                f"{args.dataset!r}. Choose one of {sorted(feature_nets.DATASETS)} whose "
+                "images look like yours (e.g. mnist for digits)."
+            )
+        dataset = args.dataset
+    return feature_nets.check_dataset(dataset)
+
+
+def _check_eval_shape(model, dataset):
+    from keras_gans.core.errors import GANConfigError
+    from keras_gans.metrics import feature_nets
+
+    want = tuple(feature_nets.DATASETS[dataset])
+    got = tuple(getattr(model, "data_shape", ()) or ())
+    if got != want:
+        raise GANConfigError(
+            f"--eval-dataset {dataset}'s feature network takes {want} images, but this "
+            f"model makes {got}. Choose an --eval-dataset of the same shape"
+            + (f" or pass --image-size {want[0]}." if len(got) == 3 else ".")
+        )
 
 
 def _set_learning_rate(model, rate):
@@ -530,25 +855,39 @@ def _evaluate(args):
     return 0
 
 
-RECIPE_KEYS = ("variant", "dataset", "batch_size", "latent_dim", "limit", "seed")
+# what --resume must keep (--epochs, --learning-rate and --tensorboard may change)
+RECIPE_KEYS = ("variant", "dataset", "batch_size", "latent_dim", "limit", "seed",
+               "image_size", "eval_metric", "eval_dataset", "eval_n")
 
 
 def _check_same_recipe(recipe_path, args):
+    from keras_gans import __version__
     from keras_gans.core.errors import GANConfigError
+    from keras_gans.presets import _version_tuple
 
     if not os.path.exists(recipe_path):
         raise GANConfigError(
             f"{args.out} is not a keras-gans run folder (no recipe.json); cannot --resume."
         )
-    with open(recipe_path) as f:
-        recipe = json.load(f)
-    diff = {k: (recipe.get(k), getattr(args, k)) for k in RECIPE_KEYS
-            if recipe.get(k) != getattr(args, k)}
+    try:
+        with open(recipe_path, encoding="utf-8") as f:
+            recipe = json.load(f)
+    except ValueError as e:
+        raise GANConfigError(f"{recipe_path} is not valid JSON ({e}); cannot --resume.") from e
+    wrote = recipe.get("keras_gans_version")
+    if wrote and _version_tuple(wrote) > _version_tuple(__version__):
+        raise GANConfigError(
+            f"Run folder {args.out} was written by keras-gans {wrote}; this is "
+            f"{__version__}. Upgrade keras-gans to --resume it."
+        )
+    # keys a run folder from before the key existed lacks had the default value
+    diff = {k: (recipe.get(k, TRAIN_DEFAULTS.get(k)), getattr(args, k)) for k in RECIPE_KEYS
+            if recipe.get(k, TRAIN_DEFAULTS.get(k)) != getattr(args, k)}
     if diff:
         changes = ", ".join(f"{k}: {a!r} -> {b!r}" for k, (a, b) in diff.items())
         raise GANConfigError(
             f"--resume must use the run's recipe; changed: {changes}. "
-            "Only --epochs may change."
+            "Only --epochs, --learning-rate and --tensorboard may change."
         )
 
 

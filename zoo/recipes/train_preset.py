@@ -44,8 +44,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
+import keras
 
 LICENSES = {
     "mnist": "MNIST (LeCun, Cortes, Burges), CC BY-SA 3.0 as distributed by Keras",
@@ -66,40 +65,40 @@ PAPERS = {
 # defaults otherwise); "epochs": passes over the train split (the best epoch by
 # the quick FID is kept).
 ENTRIES = {
-    "gan_mnist": dict(
-        variant="gan", dataset="mnist", model=dict(loss="non_saturating", hidden=(512, 512)),
-        epochs=30, batch_size=64,
-        description="MLP GAN, non-saturating generator loss (the paper's practical form)"),
-    "gan_minimax_mnist": dict(
-        variant="gan", dataset="mnist", model=dict(loss="minimax", hidden=(512, 512)),
-        epochs=30, batch_size=64,
-        description="MLP GAN, the paper's minimax generator loss log(1 - D(G(z)))"),
-    "conditional_gan_mnist": dict(
-        variant="conditional_gan", dataset="mnist",
-        model=dict(num_classes=10, architecture="dcgan"), epochs=10, batch_size=64,
-        description="conditional GAN, DCGAN players, one-hot labels into G and D"),
-    "dcgan_mnist": dict(
-        variant="dcgan", dataset="mnist", model=dict(), epochs=12, batch_size=64,
-        description="DCGAN, paper defaults"),
-    "dcgan_fashion_mnist": dict(
-        variant="dcgan", dataset="fashion_mnist", model=dict(), epochs=12, batch_size=64,
-        description="DCGAN, paper defaults"),
-    "wgan_gp_mnist": dict(
-        variant="wgan_gp", dataset="mnist", model=dict(), epochs=4, batch_size=64,
-        description="WGAN-GP, paper defaults (n_critic 5, lambda 10, no BatchNorm in the critic)"),
-    "wgan_gp_fashion_mnist": dict(
-        variant="wgan_gp", dataset="fashion_mnist", model=dict(), epochs=4, batch_size=64,
-        description="WGAN-GP, paper defaults (n_critic 5, lambda 10, no BatchNorm in the critic)"),
-    "wgan_fashion_mnist": dict(
-        variant="wgan", dataset="fashion_mnist", model=dict(), epochs=6, batch_size=64,
-        description="WGAN with weight clipping, paper defaults (RMSprop 5e-5, c 0.01, n_critic 5)"),
-    "lsgan_fashion_mnist": dict(
-        variant="lsgan", dataset="fashion_mnist", model=dict(), epochs=12, batch_size=64,
-        description="LSGAN, paper defaults (a=0, b=c=1), DCGAN players"),
-    "dcgan_cifar10": dict(
-        variant="dcgan", dataset="cifar10", model=dict(), epochs=60, batch_size=64,
-        description="DCGAN on the 10,000 CIFAR-10 test images that are shipped "
-                    "(no train split here): trained and measured on the same images"),
+    "gan_mnist": {
+        "variant": "gan", "dataset": "mnist", "model": {"loss": "non_saturating", "hidden": (512, 512)},
+        "epochs": 30, "batch_size": 64,
+        "description": "MLP GAN, non-saturating generator loss (the paper's practical form)"},
+    "gan_minimax_mnist": {
+        "variant": "gan", "dataset": "mnist", "model": {"loss": "minimax", "hidden": (512, 512)},
+        "epochs": 30, "batch_size": 64,
+        "description": "MLP GAN, the paper's minimax generator loss log(1 - D(G(z)))"},
+    "conditional_gan_mnist": {
+        "variant": "conditional_gan", "dataset": "mnist",
+        "model": {"num_classes": 10, "architecture": "dcgan"}, "epochs": 10, "batch_size": 64,
+        "description": "conditional GAN, DCGAN players, one-hot labels into G and D"},
+    "dcgan_mnist": {
+        "variant": "dcgan", "dataset": "mnist", "model": {}, "epochs": 12, "batch_size": 64,
+        "description": "DCGAN, paper defaults"},
+    "dcgan_fashion_mnist": {
+        "variant": "dcgan", "dataset": "fashion_mnist", "model": {}, "epochs": 12, "batch_size": 64,
+        "description": "DCGAN, paper defaults"},
+    "wgan_gp_mnist": {
+        "variant": "wgan_gp", "dataset": "mnist", "model": {}, "epochs": 4, "batch_size": 64,
+        "description": "WGAN-GP, paper defaults (n_critic 5, lambda 10, no BatchNorm in the critic)"},
+    "wgan_gp_fashion_mnist": {
+        "variant": "wgan_gp", "dataset": "fashion_mnist", "model": {}, "epochs": 4, "batch_size": 64,
+        "description": "WGAN-GP, paper defaults (n_critic 5, lambda 10, no BatchNorm in the critic)"},
+    "wgan_fashion_mnist": {
+        "variant": "wgan", "dataset": "fashion_mnist", "model": {}, "epochs": 6, "batch_size": 64,
+        "description": "WGAN with weight clipping, paper defaults (RMSprop 5e-5, c 0.01, n_critic 5)"},
+    "lsgan_fashion_mnist": {
+        "variant": "lsgan", "dataset": "fashion_mnist", "model": {}, "epochs": 12, "batch_size": 64,
+        "description": "LSGAN, paper defaults (a=0, b=c=1), DCGAN players"},
+    "dcgan_cifar10": {
+        "variant": "dcgan", "dataset": "cifar10", "model": {}, "epochs": 60, "batch_size": 64,
+        "description": "DCGAN on the 10,000 CIFAR-10 test images that are shipped "
+                    "(no train split here): trained and measured on the same images"},
 }
 
 QUICK_SEED = 1234  # the per-epoch FID's samples (the final measurement uses seed 0)
@@ -168,7 +167,10 @@ def train(name, args):
     best = BestMetricCheckpoint(best_path, metric="fid", dataset=entry["dataset"],
                                 n=args.quick_n, seed=QUICK_SEED)
     history_path = os.path.join(run, "history.json")
-    history = json.load(open(history_path)) if os.path.exists(history_path) else []
+    history = []
+    if os.path.exists(history_path):
+        with open(history_path, encoding="utf-8") as f:
+            history = json.load(f)
     clock = {}
     log = keras.callbacks.LambdaCallback(
         on_epoch_begin=lambda epoch, logs: clock.update(start=time.time()),
@@ -253,8 +255,8 @@ def table(presets_meta, anchor=None):
     def fmt(v, digits=3):
         return "" if v is None else f"{v:.{digits}g}"
 
-    rows = ["| preset | variant | dataset | FID (10k, test) | KID | precision / recall "
-            "| classes covered | cond. accuracy | best epoch | parameters (G / D) |",
+    rows = [("| preset | variant | dataset | FID (10k, test) | KID | precision / recall "
+            "| classes covered | cond. accuracy | best epoch | parameters (G / D) |"),
             "|---|---|---|---|---|---|---|---|---|---|"]
     for name, meta in sorted(presets_meta.items()):
         m = meta.get("metrics", {})
@@ -289,8 +291,12 @@ def gallery(presets_meta, prefix):
     """One sample grid per entry (``prefix``: the zoo folder, relative to the page)."""
     cells = [f'<img src="{prefix}{name}/samples.png" width="160" alt="{name}" '
              f'title="{name}">' for name in sorted(presets_meta)]
-    names = " · ".join(f"`{name}`" for name in sorted(presets_meta))
-    return "\n".join(cells) + f"\n\n{names} (in this order; seed 0, 64 samples each)"
+    names = [f"`{name}`" for name in sorted(presets_meta)]
+    if os.path.exists(os.path.join(ROOT, "zoo", "anchor_samples.png")):
+        cells.append(f'<img src="{prefix}anchor_samples.png" width="160" alt="anchor" '
+                     'title="anchor: the TF tutorial DCGAN after 5 epochs">')
+        names.append("the anchor (TF tutorial DCGAN, 5 epochs)")
+    return "\n".join(cells) + f"\n\n{' · '.join(names)} (in this order; 64 samples each)"
 
 
 def _replace_between(doc, begin, end, text, path):

@@ -224,13 +224,67 @@ def run_output_check(model, check):
     return np.asarray(check["values"], "float32"), np.asarray(got["values"], "float32")
 
 
-def save_to_preset(model, directory, metadata=None, overwrite=False, grid=True):
+WEIGHT_DTYPES = ("float32", "float16")
+
+
+def round_weights(model, dtype="float16"):
+    """Round every float32 weight of ``model`` in place to the nearest ``dtype``
+    value (kept in float32 variables). Measure a model after this, then save it
+    with ``save_to_preset(..., weights_dtype=dtype)``: the stored weights are
+    then exactly the measured ones."""
+    if dtype == "float32":
+        return model
+    if dtype not in WEIGHT_DTYPES:
+        raise GANConfigError(f"weights_dtype must be one of {WEIGHT_DTYPES}; got {dtype!r}.")
+    for v in model.weights:
+        if str(v.dtype) == "float32":
+            value = keras.ops.convert_to_numpy(v)
+            v.assign(value.astype(dtype).astype("float32"))
+    return model
+
+
+def _h5_as_float16(src, dst):
+    """Copy a Keras ``.weights.h5`` file with its float32 arrays stored as
+    float16 (half the size; Keras casts them back to the float32 variables on
+    load, on every backend)."""
+    import h5py
+
+    def copy(a, b):
+        for k, v in a.attrs.items():
+            b.attrs[k] = v
+        for name, item in a.items():
+            if isinstance(item, h5py.Dataset):
+                data = item[()]
+                if getattr(data, "dtype", None) == np.float32:
+                    if np.any(np.abs(data) > np.finfo(np.float16).max):
+                        raise GANConfigError(
+                            f"weight {item.name} has values beyond float16's range; save "
+                            "it with weights_dtype='float32'."
+                        )
+                    data = data.astype(np.float16)
+                ds = b.create_dataset(name, data=data)
+                for k, v in item.attrs.items():
+                    ds.attrs[k] = v
+            else:
+                copy(item, b.create_group(name))
+
+    with h5py.File(src, "r") as a, h5py.File(dst, "w") as b:
+        copy(a, b)
+
+
+def save_to_preset(model, directory, metadata=None, overwrite=False, grid=True,
+                   weights_dtype="float32"):
     """Write ``model`` as a preset folder (config, weights, samples, metadata
     with sha256 of each file and a fixed-seed output check).
 
     An existing preset folder is refused unless ``overwrite=True``; files are
     written to temporary names and renamed, so an interrupted save never leaves
     a half-written preset that passes the sha256 check.
+
+    ``weights_dtype="float16"`` stores the weights at half the size: the model's
+    weights are first rounded in place (``round_weights``), so the samples, the
+    output check and whatever you measured after rounding are those of the
+    stored weights.
     """
     from keras_gans import __version__
 
@@ -239,6 +293,7 @@ def save_to_preset(model, directory, metadata=None, overwrite=False, grid=True):
         raise GANConfigError(
             f"{directory} already holds a preset; pass overwrite=True to replace it."
         )
+    round_weights(model, weights_dtype)
     directory.mkdir(parents=True, exist_ok=True)
 
     def write(fname, writer):
@@ -248,7 +303,7 @@ def save_to_preset(model, directory, metadata=None, overwrite=False, grid=True):
 
     config = keras.saving.serialize_keras_object(model)
     write("config.json", lambda p: p.write_text(json.dumps(config, indent=1)))
-    write("model.weights.h5", lambda p: _save_weights_only(model, config, p))
+    write("model.weights.h5", lambda p: _save_weights_only(model, config, p, weights_dtype))
     files = ["config.json", "model.weights.h5"]
     if grid and hasattr(model, "generate") and not hasattr(model, "translate"):
         from keras_gans.images import save_grid
@@ -264,6 +319,7 @@ def save_to_preset(model, directory, metadata=None, overwrite=False, grid=True):
     meta["variant"] = type(model).__name__
     meta["keras_gans_version"] = __version__
     meta["parameters"] = _parameter_counts(model)
+    meta["weights_dtype"] = weights_dtype
     meta["check"] = output_check(model)
     meta["check"]["backend"] = keras.backend.backend()
     meta["sha256"] = {f: _sha256(directory / f) for f in files}
@@ -271,14 +327,22 @@ def save_to_preset(model, directory, metadata=None, overwrite=False, grid=True):
     return directory
 
 
-def _save_weights_only(model, config, path):
+def _save_weights_only(model, config, path, weights_dtype="float32"):
     """The model's weights without optimizer state (a preset is for sampling
     and fine-tuning; Keras' MultiOptimizer would also store every slot twice):
     copied into a fresh, uncompiled build of the same config."""
     config = {k: v for k, v in config.items() if k != "compile_config"}
     fresh = keras.saving.deserialize_keras_object(config, safe_mode=True)
     fresh.set_weights(model.get_weights())
-    fresh.save_weights(str(path))
+    if weights_dtype == "float32":
+        fresh.save_weights(str(path))
+        return
+    full = Path(str(path) + ".float32.weights.h5")
+    fresh.save_weights(str(full))
+    try:
+        _h5_as_float16(full, path)
+    finally:
+        full.unlink()
 
 
 def _parameter_counts(model):

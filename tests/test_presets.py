@@ -149,3 +149,34 @@ def test_the_installed_package_carries_its_assets_and_zoo(tmp_path):
     assert str(target / "keras_gans" / "zoo") in dirs
     installed = set(eval(names + "]"))
     assert installed == set(presets.list_presets())
+
+
+def test_a_float16_preset_is_half_the_size_and_stores_the_measured_weights(tmp_path, digits8):
+    model = GAN(data_shape=(8, 8, 1), latent_dim=4, hidden=(256, 256), seed=0)
+    model.compile()
+    model.fit(digits8[0][:64], batch_size=32, epochs=1, verbose=0)
+    full = presets.save_to_preset(model, tmp_path / "full", {"description": "t"})
+    before = [np.array(w) for w in model.get_weights()]
+    half = presets.save_to_preset(model, tmp_path / "half", {"description": "t"},
+                                  weights_dtype="float16")
+    size = lambda d: os.path.getsize(d / "model.weights.h5")  # noqa: E731
+    assert size(half) < 0.6 * size(full), (size(half), size(full))
+    # the model in memory was rounded, so what it measures is what is stored
+    after = model.get_weights()
+    assert max(float(np.abs(a - b).max()) for a, b in zip(before, after)) > 0
+    loaded = GAN.from_preset(half)
+    for a, b in zip(after, loaded.get_weights()):
+        assert b.dtype == np.float32
+        np.testing.assert_array_equal(a, b)
+    meta = presets.read_metadata(half)
+    assert meta["weights_dtype"] == "float16"
+    expected, got = presets.run_output_check(loaded, meta["check"])
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
+
+
+def test_float16_storage_refuses_weights_beyond_its_range(tmp_path, digits8):
+    model = GAN(data_shape=(8, 8, 1), latent_dim=4, hidden=(8, 8), seed=0)
+    model.compile()
+    model.generator.weights[0].assign(np.full(model.generator.weights[0].shape, 1e6, "float32"))
+    with pytest.raises(GANConfigError, match="float16's range"):
+        presets.save_to_preset(model, tmp_path / "big", weights_dtype="float16")

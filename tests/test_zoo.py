@@ -48,7 +48,7 @@ def test_every_card_is_complete_and_names_its_protocol(name):
     missing = [k for k in CARD_KEYS if k not in meta]
     assert not missing, missing
     assert set(meta["sha256"]) == {"config.json", "model.weights.h5", "samples.png"}
-    assert name in meta["recipe"] and "train_preset.py" in meta["recipe"]
+    assert name in meta["recipe"] and "zoo/recipes/" in meta["recipe"]
     # the zoo protocol: 10k samples against the test split, the shipped classifier
     fid_key = f"fid_{meta['dataset']}_classifier_test_10k"
     assert fid_key in meta["metrics"], sorted(meta["metrics"])

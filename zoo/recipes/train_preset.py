@@ -101,6 +101,10 @@ ENTRIES = {
                     "(no train split here): trained and measured on the same images"},
 }
 
+# Weights ship as float16 (half the size; keras casts them back to float32 on
+# load). The kept epoch is rounded before it is measured, so the card's numbers
+# are those of the stored weights.
+WEIGHTS_DTYPE = "float16"
 QUICK_SEED = 1234  # the per-epoch FID's samples (the final measurement uses seed 0)
 FULL_METRICS = ["fid", "kid", "pr", "dc", "is", "class_coverage", "class_kl"]
 
@@ -146,7 +150,7 @@ def train(name, args):
     from keras_gans.core.errors import GANConfigError
     from keras_gans.data import EpochShuffled, load
     from keras_gans.metrics import evaluate
-    from keras_gans.presets import save_to_preset
+    from keras_gans.presets import round_weights, save_to_preset
 
     entry = ENTRIES[name]
     out = os.path.join(args.zoo_dir, name)
@@ -185,6 +189,7 @@ def train(name, args):
     with open(best_path + ".best.json", encoding="utf-8") as f:
         best_record = json.load(f)
     model.load_weights(best_path)
+    round_weights(model, WEIGHTS_DTYPE)  # measure what ships
     wanted = FULL_METRICS + (["conditional_accuracy"] if conditional else [])
     t1 = time.time()
     metrics = evaluate(model, entry["dataset"], wanted, n=args.n, seed=0)
@@ -223,10 +228,51 @@ def train(name, args):
         meta["note"] = ("Only the CIFAR-10 test split is shipped here, so this model is "
                         "trained on the 10,000 test images and measured against the same "
                         "images' statistics: its FID is optimistic compared to a held-out one.")
-    save_to_preset(model, out, metadata=meta, overwrite=args.overwrite)
+    save_to_preset(model, out, metadata=meta, overwrite=args.overwrite,
+                   weights_dtype=WEIGHTS_DTYPE)
     print(json.dumps({"name": name, "best_epoch": best_record["epoch"], **meta["metrics"]},
                      indent=1))
     print(f"wrote {out} ({train_seconds:.0f} s of training in this run)")
+
+
+def as_float16(name, args):
+    """Store an entry trained with float32 weights as float16: round, measure
+    the zoo protocol and the selection FID again, rewrite the preset."""
+    from keras_gans.metrics import evaluate
+    from keras_gans.presets import (
+        from_preset,
+        read_metadata,
+        round_weights,
+        save_to_preset,
+    )
+
+    meta = read_metadata(name)
+    if meta.get("weights_dtype") == "float16":
+        print(f"{name} is already float16")
+        return
+    model = from_preset(name)
+    round_weights(model, "float16")
+    keys = "".join(meta["metrics"])
+    wanted = FULL_METRICS + (["conditional_accuracy"] if "conditional_accuracy_" in keys
+                             else [])
+    metrics = evaluate(model, meta["dataset"], wanted, n=args.n, seed=0)
+    sel = dict(meta["selection"])
+    quick = evaluate(model, meta["dataset"], ["fid"], n=sel["n"], seed=sel["seed"])
+    sel["value_float32"], sel["value"] = sel["value"], float(quick[sel["metric"]])
+    meta["selection"] = sel
+    meta["metrics_float32"] = meta["metrics"]
+    meta["metrics"] = {k: round(float(v), 6) for k, v in metrics.items()}
+    for key in ("sha256", "check", "parameters", "variant", "keras_gans_version", "name",
+                "weights_dtype"):
+        meta.pop(key, None)
+    save_to_preset(model, os.path.join(args.zoo_dir, name), metadata=meta, overwrite=True,
+                   weights_dtype="float16")
+    print(f"{name}: float16, FID {meta['metrics_float32'].get(_fid_key(meta))} -> "
+          f"{meta['metrics'].get(_fid_key(meta))}")
+
+
+def _fid_key(meta):
+    return f"fid_{meta['dataset']}_classifier_test_10k"
 
 
 def _append(history, path, epoch, logs, seconds):
@@ -337,6 +383,8 @@ def main(argv=None):
     p.add_argument("--quick-n", type=int, default=2000, help="samples of the per-epoch FID")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--overwrite", action="store_true")
+    p.add_argument("--as-float16", nargs="+", default=[], metavar="NAME",
+                   help="store these trained entries as float16 (measured again)")
     p.add_argument("--table", action="store_true",
                    help="rewrite the zoo table in zoo/README.md and README.md")
     p.add_argument("--anchor", default=os.path.join(ROOT, "zoo", "anchor.json"),
@@ -347,6 +395,8 @@ def main(argv=None):
         p.error(f"unknown entries {unknown}; known: {sorted(ENTRIES)}")
     for name in args.names:
         train(name, args)
+    for name in args.as_float16:
+        as_float16(name, args)
     if args.table:
         from keras_gans.presets import list_presets
 

@@ -29,6 +29,16 @@ def _meta(name):
     return presets.read_metadata(name)
 
 
+_LOADED = {}
+
+
+def _model(name):
+    """Each entry is loaded once per run (two tests use it)."""
+    if name not in _LOADED:
+        _LOADED[name] = presets.from_preset(name)
+    return _LOADED[name]
+
+
 def _metric(meta, prefix):
     found = [v for k, v in meta["metrics"].items() if k.startswith(prefix)
              and not k.endswith("_std")]
@@ -59,7 +69,7 @@ def test_every_card_is_complete_and_names_its_protocol(name):
 @pytest.mark.parametrize("name", ENTRIES)
 def test_every_entry_loads_by_name_and_reproduces_its_output_here(name):
     meta = _meta(name)
-    model = presets.from_preset(name)
+    model = _model(name)
     assert type(model).__name__ == meta["variant"]
     expected, got = presets.run_output_check(model, meta["check"])
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
@@ -71,7 +81,7 @@ def test_every_entry_measures_here_what_chose_its_epoch(name):
     weights on this backend: the card's numbers are those of these weights."""
     meta = _meta(name)
     sel = meta["selection"]
-    model = presets.from_preset(name)
+    model = _model(name)
     got = evaluate(model, meta["dataset"], ["fid"], n=sel["n"], seed=sel["seed"])
     assert list(got) == [sel["metric"]]
     np.testing.assert_allclose(got[sel["metric"]], sel["value"], rtol=0.01)

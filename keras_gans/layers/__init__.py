@@ -1,3 +1,5 @@
+from keras_gans.layers.batch_normalization import BatchNormalization
+from keras_gans.layers.convolution import Conv2D, Conv2DTranspose
 from keras_gans.layers.minibatch_discrimination import MinibatchDiscrimination
 from keras_gans.layers.minibatch_stddev import MinibatchStdDev
 from keras_gans.layers.spectral_normalization import SpectralNormalization
@@ -13,8 +15,11 @@ from keras_gans.layers.stylegan import (
 )
 
 __all__ = [
+    "BatchNormalization",
     "BroadcastLatent",
     "ConstantInput",
+    "Conv2D",
+    "Conv2DTranspose",
     "EqualizedConv2D",
     "EqualizedDense",
     "LayerLatent",

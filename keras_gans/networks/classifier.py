@@ -18,6 +18,7 @@ import keras
 import numpy as np
 from keras import layers
 
+from keras_gans import layers as kg_layers
 from keras_gans.core.errors import GANConfigError, GANInputError
 
 FEATURE_LAYER = "features"
@@ -53,8 +54,8 @@ def conv_classifier(
     x_in = keras.Input(shape, name="x")
     x, width = x_in, int(filters)
     for i in range(3):
-        x = layers.Conv2D(width, 3, strides=2, padding="same",
-                          kernel_initializer=init(i))(x)
+        x = kg_layers.Conv2D(width, 3, strides=2, padding="same",
+                             kernel_initializer=init(i))(x)
         x = layers.LeakyReLU(0.2)(x)
         width *= 2
     x = layers.Flatten()(x)

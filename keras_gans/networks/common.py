@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from keras_gans import layers as kg_layers
 from keras_gans.layers import (
     MinibatchDiscrimination,
     MinibatchStdDev,
@@ -55,14 +56,14 @@ class DiscriminatorOptions:
 
     def conv(self, filters, kernel, strides, **kwargs):
         return self.wrap(
-            layers.Conv2D(
+            kg_layers.Conv2D(
                 filters, kernel, strides=strides, padding="same",
                 **self.weight_kwargs(), **kwargs
             )
         )
 
     def batch_norm(self):
-        return layers.BatchNormalization(
+        return kg_layers.BatchNormalization(
             gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02),
             gamma_constraint=self.constraint,
             beta_constraint=self.constraint,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from keras_gans import layers as kg_layers
 from keras_gans.core.errors import GANConfigError
 from keras_gans.networks.common import DiscriminatorOptions, dcgan_init, label_input
 
@@ -50,13 +51,13 @@ def dcgan_generator(latent_dim, image_shape, filters=64, num_classes=None, name=
     x = layers.ReLU()(x)
     for i in range(ups - 1):
         width //= 2
-        x = layers.Conv2DTranspose(
+        x = kg_layers.Conv2DTranspose(
             width, 4, strides=2, padding="same", use_bias=False,
             kernel_initializer=dcgan_init(),
         )(x)
         x = _bn(x)
         x = layers.ReLU()(x)
-    x = layers.Conv2DTranspose(
+    x = kg_layers.Conv2DTranspose(
         image_shape[-1], 4, strides=2, padding="same", activation="tanh",
         kernel_initializer=dcgan_init(), name="image",
     )(x)
@@ -97,6 +98,6 @@ def dcgan_discriminator(
 
 
 def _bn(x):
-    return layers.BatchNormalization(
+    return kg_layers.BatchNormalization(
         gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02)
     )(x)

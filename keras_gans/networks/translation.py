@@ -17,6 +17,7 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
+from keras_gans import layers as kg_layers
 from keras_gans.core.errors import GANConfigError
 
 
@@ -95,29 +96,29 @@ def resnet_generator(
     out_c = int(output_channels or c)
     x_in = keras.Input((h, w, c), name="x")
     x = ReflectionPadding2D(3)(x_in)
-    x = layers.Conv2D(filters, 7, kernel_initializer=_init())(x)
+    x = kg_layers.Conv2D(filters, 7, kernel_initializer=_init())(x)
     x = layers.ReLU()(_instance_norm()(x))
     width = filters
     for _ in range(2):
         width *= 2
-        x = layers.Conv2D(width, 3, strides=2, padding="same", kernel_initializer=_init())(x)
+        x = kg_layers.Conv2D(width, 3, strides=2, padding="same", kernel_initializer=_init())(x)
         x = layers.ReLU()(_instance_norm()(x))
     for _ in range(int(n_blocks)):
         y = ReflectionPadding2D(1)(x)
-        y = layers.Conv2D(width, 3, kernel_initializer=_init())(y)
+        y = kg_layers.Conv2D(width, 3, kernel_initializer=_init())(y)
         y = layers.ReLU()(_instance_norm()(y))
         y = ReflectionPadding2D(1)(y)
-        y = layers.Conv2D(width, 3, kernel_initializer=_init())(y)
+        y = kg_layers.Conv2D(width, 3, kernel_initializer=_init())(y)
         y = _instance_norm()(y)
         x = layers.Add()([x, y])
     for _ in range(2):
         width //= 2
-        x = layers.Conv2DTranspose(
+        x = kg_layers.Conv2DTranspose(
             width, 3, strides=2, padding="same", kernel_initializer=_init()
         )(x)
         x = layers.ReLU()(_instance_norm()(x))
     x = ReflectionPadding2D(3)(x)
-    x = layers.Conv2D(out_c, 7, activation="tanh", kernel_initializer=_init(), name="image")(x)
+    x = kg_layers.Conv2D(out_c, 7, activation="tanh", kernel_initializer=_init(), name="image")(x)
     return keras.Model(x_in, x, name=name)
 
 
@@ -134,15 +135,15 @@ def patchgan_discriminator(image_shape, filters=64, n_layers=None, name="discrim
     if n_layers is None:
         n_layers = 3 if min(h, w) >= 64 else 2
     x_in = keras.Input((h, w, c), name="x")
-    x = layers.Conv2D(filters, 4, strides=2, padding="same", kernel_initializer=_init())(x_in)
+    x = kg_layers.Conv2D(filters, 4, strides=2, padding="same", kernel_initializer=_init())(x_in)
     x = layers.LeakyReLU(0.2)(x)
     width = filters
     for i in range(1, int(n_layers) + 1):
         width = filters * min(2**i, 8)
         strides = 2 if i < n_layers else 1
-        x = layers.Conv2D(width, 4, strides=strides, padding="same", kernel_initializer=_init())(x)
+        x = kg_layers.Conv2D(width, 4, strides=strides, padding="same", kernel_initializer=_init())(x)
         x = layers.LeakyReLU(0.2)(_instance_norm()(x))
-    x = layers.Conv2D(1, 4, padding="same", kernel_initializer=_init(), name="patch_scores")(x)
+    x = kg_layers.Conv2D(1, 4, padding="same", kernel_initializer=_init(), name="patch_scores")(x)
     return keras.Model(x_in, x, name=name)
 
 
@@ -162,7 +163,7 @@ def _halvings(shape):
 
 
 def _bn():
-    return layers.BatchNormalization(epsilon=1e-5, momentum=0.9)
+    return kg_layers.BatchNormalization(epsilon=1e-5, momentum=0.9)
 
 
 def encoder_decoder_generator(input_shape, output_channels=None, filters=64, name="generator"):
@@ -175,7 +176,7 @@ def encoder_decoder_generator(input_shape, output_channels=None, filters=64, nam
     x_in = keras.Input(shape, name="x")
     x, width = x_in, filters
     for i in range(n):
-        x = layers.Conv2D(width, 4, strides=2, padding="same", use_bias=False,
+        x = kg_layers.Conv2D(width, 4, strides=2, padding="same", use_bias=False,
                           kernel_initializer=_init())(x)
         if i > 0:
             x = _bn()(x)
@@ -184,10 +185,10 @@ def encoder_decoder_generator(input_shape, output_channels=None, filters=64, nam
     width //= 2
     for _ in range(n - 1):
         width //= 2
-        x = layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False,
+        x = kg_layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False,
                                    kernel_initializer=_init())(x)
         x = layers.ReLU()(_bn()(x))
-    x = layers.Conv2DTranspose(out_c, 4, strides=2, padding="same", use_bias=False,
+    x = kg_layers.Conv2DTranspose(out_c, 4, strides=2, padding="same", use_bias=False,
                                activation="tanh", kernel_initializer=_init(), name="image")(x)
     return keras.Model(x_in, x, name=name)
 
@@ -203,18 +204,18 @@ def discogan_discriminator(image_shape, filters=64, name="discriminator"):
     shape = tuple(image_shape)
     n = _halvings(shape)
     x_in = keras.Input(shape, name="x")
-    x = layers.Conv2D(filters, 4, strides=2, padding="same", use_bias=False,
+    x = kg_layers.Conv2D(filters, 4, strides=2, padding="same", use_bias=False,
                       kernel_initializer=_init())(x_in)
     x = layers.LeakyReLU(0.2)(x)
     width, features = filters, []
     for _ in range(n - 1):
         width *= 2
-        x = layers.Conv2D(width, 4, strides=2, padding="same", use_bias=False,
+        x = kg_layers.Conv2D(width, 4, strides=2, padding="same", use_bias=False,
                           kernel_initializer=_init())(x)
         x = layers.LeakyReLU(0.2)(_bn()(x))
         features.append(x)
     # A "valid" convolution over the whole map, like the reference's last 4x4
     # convolution on a 4x4 map, for any final side.
-    x = layers.Conv2D(1, tuple(x.shape[1:3]), use_bias=False, kernel_initializer=_init())(x)
+    x = kg_layers.Conv2D(1, tuple(x.shape[1:3]), use_bias=False, kernel_initializer=_init())(x)
     logit = layers.Flatten(name="logit")(x)
     return keras.Model(x_in, [logit, *features], name=name)

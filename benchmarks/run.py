@@ -6,13 +6,15 @@
 
 Suites (each appends rows to ``benchmarks/results/<machine>-<date>.csv``):
 
-- ``compare``: keras_gans' DCGAN with the TensorFlow tutorial's networks against
-  the same step written by hand for this process' backend (``reference/``), and
-  on TensorFlow against the Keras-user ``keras.Model`` subclass, all in this one
-  process: after each side's warm-up, blocks of steps of every side alternate
-  (A, B, A, B, ...; the order rotates), and each side's steps/s is 1 / the
-  median step time over all its blocks. The ratio is keras_gans' steps/s over the
-  reference's.
+- ``compare``: keras_gans' DCGAN with the TensorFlow tutorial's networks (built
+  from ``keras_gans.layers``' drop-in BatchNormalization / Conv2D /
+  Conv2DTranspose) against the same step written by hand for this process'
+  backend (``reference/``), and against the Keras-user ``keras.Model`` subclass
+  (TensorFlow, torch), all in this one process: after each side's warm-up,
+  blocks of steps of every side alternate (a fresh random order each repeat),
+  and each side's steps/s is 1 / the median step time over all its blocks. The
+  ratio is keras_gans' steps/s over the reference's. ``--keras-layers-side``
+  adds keras_gans' step on networks of Keras' own layers.
 - ``variants``: every registered variant with its defaults, at each batch size.
 - ``scaling``: keras_gans' default DCGAN at batch sizes 16..512 (28x28x1) and at
   image sizes 28, 32, 64 (batch 64).
@@ -83,10 +85,16 @@ class CallSide:
         return times
 
 
-def make_sides(backend, batch_size, seed=0, tf_xla=True):
+def make_sides(backend, batch_size, seed=0, tf_xla=True, keras_layers_side=False):
     from benchmarks.reference import tutorial
 
     sides = [FitSide("keras_gans", tutorial.keras_gans_dcgan(seed), batch_size)]
+    if keras_layers_side:
+        # keras_gans' step on networks of Keras' own layers: what keras_gans.layers
+        # gains on this backend, measured in the same process.
+        sides.append(FitSide("keras_gans_keras_layers",
+                             tutorial.keras_gans_dcgan(seed, keras_gans_layers=False),
+                             batch_size))
     if backend == "tensorflow":
         from benchmarks.reference import keras_subclass, tf_pure
 
@@ -110,13 +118,15 @@ def make_sides(backend, batch_size, seed=0, tf_xla=True):
     return sides
 
 
-def compare(backend, batch_size, steps, repeats, warmup, env, device, tf_xla=True):
+def compare(backend, batch_size, steps, repeats, warmup, env, device, tf_xla=True,
+            keras_layers_side=False):
     """Interleaved blocks of every side; rows for the CSV and a printable table."""
     rng = np.random.default_rng(0)
     # The same images for every side; one block is one fresh slice of them.
     x = rng.uniform(-1.0, 1.0, (batch_size * (steps + 1),) + (28, 28, 1)).astype("float32")
     with bench.PeakMemory() as memory:
-        sides = make_sides(backend, batch_size, tf_xla=tf_xla)
+        sides = make_sides(backend, batch_size, tf_xla=tf_xla,
+                           keras_layers_side=keras_layers_side)
         compile_s, times = {}, {s.name: [] for s in sides}
         blocks = {s.name: [] for s in sides}
         for side in sides:
@@ -226,6 +236,9 @@ def parse_args(argv):
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--no-tf-xla", action="store_true",
                    help="compare: leave out the XLA-compiled pure TensorFlow step")
+    p.add_argument("--keras-layers-side", action="store_true",
+                   help="compare: also time keras_gans on networks of Keras' own layers "
+                   "(keras_gans_keras_layers) instead of keras_gans.layers'")
     p.add_argument("--scaling-batches", type=int, nargs="+", default=list(SCALING_BATCHES))
     p.add_argument("--scaling-sizes", type=int, nargs="+", default=[28, 32, 64])
     p.add_argument("--csv", default=None, help="default: benchmarks/results/<machine>-<date>.csv")
@@ -259,7 +272,8 @@ def main(argv=None):
         if suite == "compare":
             for batch_size in args.batch_sizes:
                 rows, table = compare(backend, batch_size, args.steps, args.repeats,
-                                      args.warmup, env, device, tf_xla=not args.no_tf_xla)
+                                      args.warmup, env, device, tf_xla=not args.no_tf_xla,
+                                      keras_layers_side=args.keras_layers_side)
                 bench.append_csv(csv_path, rows)
                 print(f"\n### compare, batch {batch_size} ({args.repeats} interleaved blocks "
                       f"of {args.steps} steps per side)\n")

@@ -39,3 +39,30 @@ def test_bench_unknown_variant_is_one_line(capsys):
     assert main(["bench", "--variants", "dcgna"]) == 2
     err = capsys.readouterr().err
     assert "dcgan" in err and "Traceback" not in err
+
+
+def test_tutorial_networks_with_keras_gans_layers_are_the_keras_networks():
+    """benchmarks/run.py's keras_gans side builds the tutorial networks from
+    keras_gans.layers: same weights from the same seed, same layer types as
+    Keras' (subclasses), the same outputs."""
+    import numpy as np
+
+    from benchmarks.reference import tutorial
+
+    g_k, d_k = tutorial.keras_networks(0)
+    g_o, d_o = tutorial.keras_networks(0, keras_gans_layers=True)
+    x = np.random.default_rng(0).standard_normal((4, tutorial.LATENT_DIM)).astype("float32")
+    for net_k, net_o in ((g_k, g_o), (d_k, d_o)):
+        # (Layer names differ by their counters: the second build is dense_2, ...)
+        assert [(w.name, tuple(w.shape)) for w in net_k.weights] == [
+            (w.name, tuple(w.shape)) for w in net_o.weights]
+        for a, b in zip(net_k.get_weights(), net_o.get_weights()):
+            np.testing.assert_array_equal(a, b)
+        for lk, lo in zip(net_k.layers, net_o.layers):
+            assert isinstance(lo, type(lk))
+    assert any(type(lo).__module__.startswith("keras_gans") for lo in g_o.layers)
+    img_k = keras.ops.convert_to_numpy(g_k(x, training=True))
+    img_o = keras.ops.convert_to_numpy(g_o(x, training=True))
+    np.testing.assert_allclose(img_o, img_k, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(d_o(img_k)),
+                               keras.ops.convert_to_numpy(d_k(img_k)), rtol=1e-4, atol=1e-5)

@@ -8,6 +8,11 @@ D: Conv2D(64, 5, 2) -> LeakyReLU -> Dropout(0.3) -> Conv2D(128, 5, 2) -> LeakyRe
 
 LeakyReLU's slope is the tutorial's (Keras' default, 0.3); BatchNorm is Keras'
 (epsilon 1e-3, momentum 0.99) in every implementation.
+
+keras_gans' side builds these networks from ``keras_gans.layers``' drop-in
+``BatchNormalization``, ``Conv2D`` and ``Conv2DTranspose`` (Keras' layers with
+fused / copy-free torch paths; the same layers as Keras' on TensorFlow and
+JAX), as keras_gans' own networks do; the Keras-user sides use Keras' layers.
 """
 
 LATENT_DIM = 100
@@ -22,11 +27,26 @@ LRELU_SLOPE = 0.3
 DROPOUT = 0.3
 
 
-def keras_networks(seed=0):
-    """The tutorial's generator and discriminator as Keras functional models."""
+def keras_networks(seed=0, keras_gans_layers=False):
+    """The tutorial's generator and discriminator as Keras functional models.
+
+    ``keras_gans_layers``: BatchNormalization, Conv2D and Conv2DTranspose from
+    ``keras_gans.layers`` instead of ``keras.layers`` (same weights, same results)."""
+    import types
+
     import keras
     from keras import layers
 
+    if keras_gans_layers:
+        import keras_gans.layers as kg_layers
+
+        layers = types.SimpleNamespace(**{
+            name: getattr(kg_layers, name)
+            if name in ("BatchNormalization", "Conv2D", "Conv2DTranspose")
+            else getattr(keras.layers, name)
+            for name in ("Dense", "BatchNormalization", "LeakyReLU", "Reshape",
+                         "Conv2DTranspose", "Conv2D", "Dropout", "Flatten")
+        })
     keras.utils.set_random_seed(seed)
     z = keras.Input((LATENT_DIM,))
     x = layers.Dense(7 * 7 * 256, use_bias=False)(z)
@@ -56,14 +76,15 @@ def keras_networks(seed=0):
     return generator, discriminator
 
 
-def keras_gans_dcgan(seed=0):
+def keras_gans_dcgan(seed=0, keras_gans_layers=True):
     """keras_gans' DCGAN with the tutorial's networks and optimizers, compiled
-    with the defaults (``jit_compile="auto"``)."""
+    with the defaults (``jit_compile="auto"``); its networks use keras_gans'
+    layers unless ``keras_gans_layers=False``."""
     import keras
 
     from keras_gans.models import DCGAN
 
-    generator, discriminator = keras_networks(seed)
+    generator, discriminator = keras_networks(seed, keras_gans_layers=keras_gans_layers)
     model = DCGAN(generator, discriminator, latent_dim=LATENT_DIM, seed=seed)
     model.compile(
         generator_optimizer=keras.optimizers.Adam(LEARNING_RATE, beta_1=BETA_1),

@@ -273,7 +273,7 @@ def _h5_as_float16(src, dst):
 
 
 def save_to_preset(model, directory, metadata=None, overwrite=False, grid=True,
-                   weights_dtype="float32"):
+                   weights_dtype="float32", samples=None):
     """Write ``model`` as a preset folder (config, weights, samples, metadata
     with sha256 of each file and a fixed-seed output check).
 
@@ -285,6 +285,10 @@ def save_to_preset(model, directory, metadata=None, overwrite=False, grid=True,
     weights are first rounded in place (``round_weights``), so the samples, the
     output check and whatever you measured after rounding are those of the
     stored weights.
+
+    ``samples``: images (N, H, W, C) in [-1, 1] for ``samples.png``; by default
+    a generator's 64 seeded samples. Translators have no default: pass their
+    source images and translations (e.g. rows of sources, then translations).
     """
     from keras_gans import __version__
 
@@ -305,7 +309,12 @@ def save_to_preset(model, directory, metadata=None, overwrite=False, grid=True,
     write("config.json", lambda p: p.write_text(json.dumps(config, indent=1)))
     write("model.weights.h5", lambda p: _save_weights_only(model, config, p, weights_dtype))
     files = ["config.json", "model.weights.h5"]
-    if grid and hasattr(model, "generate") and not hasattr(model, "translate"):
+    if grid and samples is not None:
+        from keras_gans.images import save_grid
+
+        write("samples.png", lambda p: save_grid(np.asarray(samples), str(p)))
+        files.append("samples.png")
+    elif grid and hasattr(model, "generate") and not hasattr(model, "translate"):
         from keras_gans.images import save_grid
 
         labels = None

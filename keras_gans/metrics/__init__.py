@@ -32,7 +32,11 @@ from keras_gans.metrics.representation import (
     linear_probe_accuracy,
     reconstruction_error,
 )
-from keras_gans.metrics.translation import translation_accuracy
+from keras_gans.metrics.translation import (
+    shipped_translation_accuracy,
+    translation_accuracy,
+    translation_metric_name,
+)
 
 __all__ = [
     "FeatureNetwork", "RunningStatistics", "class_histogram_metrics", "classifier_features",
@@ -40,5 +44,5 @@ __all__ = [
     "frechet_distance", "inception_features", "inception_score", "kernel_distance",
     "knn_accuracy", "linear_probe_accuracy", "load_classifier", "load_reference_stats",
     "metric_name", "mode_coverage", "precision_recall", "reconstruction_error",
-    "translation_accuracy",
+    "shipped_translation_accuracy", "translation_accuracy", "translation_metric_name",
 ]

@@ -63,3 +63,56 @@ def _predict_labels(classifier, x):
     if scores.ndim == 1:
         return scores.astype("int64")
     return np.argmax(scores, axis=-1)
+
+
+def translation_metric_name(source, target, split, n) -> str:
+    """Protocol name, e.g. ``translation_accuracy_usps2mnist_mnist_classifier_test_2007``:
+    source and target dataset, the shipped classifier that scores, the split
+    and the number of source images."""
+    from keras_gans.metrics.evaluation import sample_count_tag
+
+    return (f"translation_accuracy_{source}2{target}_{target}_classifier_{split}_"
+            f"{sample_count_tag(n)}")
+
+
+def shipped_translation_accuracy(translate_fn, source, target, split="test", n=None,
+                                 seed=0, size=None, data_dir=None, batch_size=256):
+    """Translation accuracy scored by the target dataset's *shipped*
+    classifier (``keras_gans.metrics`` feature networks), under its protocol
+    name: the measure the zoo's translation entries report.
+
+    Args:
+        translate_fn: source images -> target-domain images, in [-1, 1].
+        source, target: dataset names with a shipped classifier
+            (``"mnist"``, ``"usps"``, ``"fashion_mnist"``, ``"cifar10"``).
+        split: the source split whose labelled images are translated.
+        n: translate the first ``n`` images of a seeded permutation of the
+            split (None: the whole split, in order).
+        size: the side the translator takes (source images are resized to it;
+            None: the source's own size).
+        data_dir: folder of the offline ``.npz`` files (else ``KERAS_GANS_DATA``).
+
+    Translations are resized (bilinear, antialiased) to the classifier's
+    input size when they differ. Returns ``{protocol name: accuracy}``.
+    """
+    from keras_gans.data import load
+    from keras_gans.metrics.feature_nets import DATASETS, load_classifier
+
+    x, y = load(source, split=split, data_dir=data_dir, size=size)
+    if n is not None:
+        if n > len(x):
+            raise ValueError(f"n={n} but the {source} {split} split has {len(x)} images.")
+        idx = np.random.default_rng(seed).permutation(len(x))[: int(n)]
+        x, y = x[idx], y[idx]
+    clf = load_classifier(target)
+    side = DATASETS[target][:2]
+
+    def scored(batch):
+        out = np.asarray(keras.ops.convert_to_numpy(translate_fn(batch)), "float32")
+        if out.shape[1:3] != side:
+            out = np.clip(keras.ops.convert_to_numpy(keras.ops.image.resize(
+                out, side, interpolation="bilinear", antialias=True)), -1.0, 1.0)
+        return out
+
+    acc = translation_accuracy(scored, x, y, clf, batch_size=batch_size)
+    return {translation_metric_name(source, target, split, len(x)): acc}

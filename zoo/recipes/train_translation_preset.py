@@ -1,0 +1,312 @@
+"""Train a translation entry of the zoo (CycleGAN, DiscoGAN, DTN on digits) and
+write its preset, from the table ``ENTRIES`` below, so that ``metadata.json``'s
+``recipe`` is one command that reproduces it:
+
+    KERAS_BACKEND=tensorflow python zoo/recipes/train_translation_preset.py \\
+        cyclegan_mnist_usps --data-dir ../shared/datasets --minutes 30
+
+What it does (the translation counterpart of ``train_preset.py``):
+
+1. trains with ``model.fit`` on unpaired batches of the two train splits, in
+   "epochs" of ``steps_per_epoch`` steps, with a ``BackupAndRestore``
+   checkpoint after every epoch in ``--run-dir``: a rerun resumes;
+2. after every epoch measures the selection metric, the mean translation
+   accuracy over the entry's directions on ``--quick-n`` seeded images of each
+   source *train* split (the translators never see labels; the DTN's f was
+   trained on USPS train labels), scored by the target dataset's **shipped**
+   classifier, and keeps the best epoch's weights;
+3. loads the best weights (rounded to float16, as shipped) and measures every
+   direction on the whole source *test* split, and the "no translation"
+   baseline (the target classifier on the untranslated source images);
+4. writes the preset folder ``zoo/<name>`` with a card and a samples grid
+   (rows of source test images, each followed by its translations).
+
+The translation accuracy is the DTN paper's measure (Taigman et al. 2017
+report 90.66% on SVHN -> MNIST): ``keras_gans.metrics.shipped_translation_accuracy``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from train_preset import LICENSES, WEIGHTS_DTYPE, WallClockBudget, hardware  # noqa: E402
+
+LICENSES = dict(LICENSES, usps="USPS (Hull 1994), as distributed with The Elements of "
+                               "Statistical Learning; no explicit license")
+PAPERS = {
+    "CycleGAN": "Zhu et al. 2017, Unpaired Image-to-Image Translation using "
+                "Cycle-Consistent Adversarial Networks",
+    "DiscoGAN": "Kim et al. 2017, Learning to Discover Cross-Domain Relations with "
+                "Generative Adversarial Networks",
+    "DomainTransferNetwork": "Taigman, Polyak & Wolf 2017, Unsupervised Cross-Domain "
+                             "Image Generation",
+}
+# name -> recipe. "directions": (translate direction, source dataset, target
+# dataset); domain A is the first dataset of "pair". Images are 28 px (USPS's
+# 16 px digits resized), translations are scored by the target's shipped
+# classifier at its own size.
+ENTRIES = {
+    "cyclegan_mnist_usps": {
+        "variant": "cyclegan", "pair": ("mnist", "usps"),
+        "model": {"filters": 16, "n_blocks": 3}, "batch_size": 16,
+        "steps_per_epoch": 250, "epochs": 60,
+        "directions": (("a2b", "mnist", "usps"), ("b2a", "usps", "mnist")),
+        "description": "CycleGAN (ResNet generators, filters 16, 3 blocks; 70x70-style "
+                       "PatchGAN), MNIST (A) <-> USPS resized to 28 px (B)"},
+    "discogan_mnist_usps": {
+        "variant": "discogan", "pair": ("mnist", "usps"),
+        "model": {"filters": 16}, "batch_size": 16,
+        "steps_per_epoch": 250, "epochs": 60,
+        "directions": (("a2b", "mnist", "usps"), ("b2a", "usps", "mnist")),
+        "description": "DiscoGAN (encoder-decoder generators, filters 16), MNIST (A) <-> "
+                       "USPS resized to 28 px (B)"},
+    "dtn_usps_mnist": {
+        "variant": "dtn", "pair": ("usps", "mnist"),
+        "model": {"filters": 32}, "batch_size": 64, "f_epochs": 3,
+        "steps_per_epoch": 200, "epochs": 60,
+        "directions": ((None, "usps", "mnist"),),
+        "description": "Domain Transfer Network USPS (source, resized to 28 px) -> MNIST; "
+                       "f: a conv classifier trained on USPS train labels, frozen"},
+}
+SIZE = 28
+QUICK_SEED = 1234
+
+
+def _translate_fn(model, direction):
+    if direction is None:
+        return model.translate
+    return lambda x: model.translate(x, direction)
+
+
+def measure(model, entry, split, n, seed, data_dir):
+    """{protocol name: accuracy} for every direction of ``entry``."""
+    from keras_gans.metrics import shipped_translation_accuracy
+
+    out = {}
+    for direction, source, target in entry["directions"]:
+        out.update(shipped_translation_accuracy(
+            _translate_fn(model, direction), source, target, split=split, n=n, seed=seed,
+            size=SIZE, data_dir=data_dir))
+    return out
+
+
+def baselines(entry, data_dir):
+    """The target classifier on the untranslated source test images."""
+    from keras_gans.metrics import shipped_translation_accuracy
+
+    out = {}
+    for _, source, target in entry["directions"]:
+        acc = shipped_translation_accuracy(lambda x: x, source, target, split="test",
+                                           size=SIZE, data_dir=data_dir)
+        out.update({"no_translation_" + k[len("translation_accuracy_"):]: v
+                    for k, v in acc.items()})
+    return out
+
+
+class BestTranslationCheckpoint(keras.callbacks.Callback):
+    """After every epoch: the selection metric; the best epoch's weights kept
+    at ``path`` and its record at ``path + '.best.json'`` (survives a resume)."""
+
+    def __init__(self, path, entry, n, data_dir):
+        super().__init__()
+        self.path, self.entry, self.n, self.data_dir = path, entry, n, data_dir
+        self.record_path = path + ".best.json"
+        self.best = None
+        if os.path.exists(self.record_path):
+            with open(self.record_path, encoding="utf-8") as f:
+                self.best = json.load(f)
+
+    def on_epoch_end(self, epoch, logs=None):
+        parts = measure(self.model, self.entry, "train", self.n, QUICK_SEED, self.data_dir)
+        value = float(np.mean(list(parts.values())))
+        if logs is not None:
+            logs.update(parts)
+            logs["selection"] = value
+        if self.best is None or value > self.best["value"]:
+            self.model.save_weights(self.path, overwrite=True)
+            self.best = {"epoch": epoch + 1, "value": value, "parts": parts,
+                         "metric": "mean_translation_accuracy_train_"
+                                   f"{self.n}"}
+            tmp = self.record_path + ".tmp"
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump(self.best, f)
+            os.replace(tmp, self.record_path)
+            print(f"\nselection {value:.4f} {parts}: best so far (epoch {epoch + 1})")
+        else:
+            print(f"\nselection {value:.4f} {parts} (best {self.best['value']:.4f} at "
+                  f"epoch {self.best['epoch']})")
+
+
+def build(entry, run, seed, data_dir):
+    from keras_gans.data import load
+    from keras_gans.models import get_variant
+    from keras_gans.networks.classifier import train_classifier
+
+    if entry["variant"] == "dtn":
+        from keras_gans.models.dtn import DomainTransferNetwork
+
+        x_s, y_s = load("usps", data_dir=data_dir, size=SIZE)
+        f_path = os.path.join(run, "f.weights.h5")
+        f = train_classifier(x_s, y_s, epochs=0 if os.path.exists(f_path)
+                             else entry["f_epochs"], seed=seed, name="feature_extractor")
+        if os.path.exists(f_path):
+            f.load_weights(f_path)
+        else:
+            f.save_weights(f_path)
+        model = DomainTransferNetwork(f, seed=seed, **entry["model"])
+    else:
+        cls = get_variant(entry["variant"])
+        model = cls(data_shape=(SIZE, SIZE, 1), seed=seed, **entry["model"])
+    model.compile()
+    return model
+
+
+def train(name, args):
+    from keras_gans.core.errors import GANConfigError
+    from keras_gans.data import load
+    from keras_gans.data.two_domain import UnpairedBatches
+    from keras_gans.presets import round_weights, save_to_preset
+
+    entry = dict(ENTRIES[name])
+    if args.steps_per_epoch:
+        entry["steps_per_epoch"] = args.steps_per_epoch
+    out = os.path.join(args.zoo_dir, name)
+    if os.path.exists(os.path.join(out, "metadata.json")) and not args.overwrite:
+        raise GANConfigError(f"{out} already holds a preset; pass --overwrite to replace it.")
+    run = os.path.join(args.run_dir, name)
+    os.makedirs(run, exist_ok=True)
+    seed = args.seed
+    keras.utils.set_random_seed(seed)
+    a, b = entry["pair"]
+    x_a, _ = load(a, data_dir=args.data_dir, size=SIZE)
+    x_b, _ = load(b, data_dir=args.data_dir, size=SIZE)
+    model = build(entry, run, seed, args.data_dir)
+    batches = UnpairedBatches(x_a, x_b, batch_size=entry["batch_size"], seed=seed)
+    epochs = args.epochs or entry["epochs"]
+    best_path = os.path.join(run, "best.weights.h5")
+    best = BestTranslationCheckpoint(best_path, entry, args.quick_n, args.data_dir)
+    history_path = os.path.join(run, "history.json")
+    history = []
+    if os.path.exists(history_path):
+        with open(history_path, encoding="utf-8") as f:
+            history = json.load(f)
+    clock = {}
+
+    def append(epoch, logs):
+        row = {"epoch": epoch + 1, "seconds": round(time.time() - clock["start"], 1),
+               **{k: round(float(v), 5) for k, v in (logs or {}).items()}}
+        history[:] = [h for h in history if h["epoch"] != epoch + 1] + [row]
+        tmp = history_path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(history, f)
+        os.replace(tmp, history_path)
+
+    log = keras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: clock.update(start=time.time()),
+        on_epoch_end=append)
+    t0 = time.time()
+    model.fit(batches, epochs=epochs, steps_per_epoch=entry["steps_per_epoch"], verbose=2,
+              callbacks=[keras.callbacks.BackupAndRestore(os.path.join(run, "backup"),
+                                                          delete_checkpoint=False),
+                         best, log, WallClockBudget(args.minutes)])
+    train_seconds = time.time() - t0
+    with open(best_path + ".best.json", encoding="utf-8") as f:
+        best_record = json.load(f)
+    model.load_weights(best_path)
+    round_weights(model, WEIGHTS_DTYPE)  # measure what ships
+    t1 = time.time()
+    metrics = measure(model, entry, "test", None, 0, args.data_dir)
+    selection = measure(model, entry, "train", args.quick_n, QUICK_SEED, args.data_dir)
+    eval_seconds = time.time() - t1
+    command = (f"KERAS_BACKEND={keras.backend.backend()} python "
+               f"zoo/recipes/train_translation_preset.py {name} --data-dir ../shared/datasets"
+               + (f" --epochs {epochs}" if args.epochs else "")
+               + (f" --steps-per-epoch {args.steps_per_epoch}" if args.steps_per_epoch
+                  else "")
+               + (f" --minutes {args.minutes:g}" if args.minutes else ""))
+    meta = {
+        "description": entry["description"],
+        "task": "translation",
+        "dataset": f"{a}2{b}", "dataset_split": "train (unpaired)",
+        "dataset_license": "; ".join(LICENSES[d] for d in entry["pair"]),
+        "paper": PAPERS[type(model).__name__],
+        "recipe": command,
+        "settings": {"model": dict(entry["model"]), "batch_size": entry["batch_size"],
+                     "steps_per_epoch": entry["steps_per_epoch"], "epochs": epochs,
+                     "seed": seed, "image_size": SIZE,
+                     "optimizers": {p: keras.saving.serialize_keras_object(o)["class_name"]
+                                    + f"(lr={float(o.learning_rate):g})"
+                                    for p, o in model.player_optimizers.items()}},
+        "backend": keras.backend.backend(), "keras": keras.__version__,
+        "hardware": hardware(),
+        "wall_time_s": round(sum(h["seconds"] for h in history), 1),
+        "epochs_trained": len(history),
+        "steps_trained": len(history) * entry["steps_per_epoch"],
+        "best_epoch": best_record["epoch"],
+        # the per-epoch measurement that chose the kept epoch; tests/test_zoo.py
+        # recomputes it from the shipped weights on every backend
+        "selection": {"metric": best_record["metric"],
+                      "value": float(np.mean(list(selection.values()))),
+                      "parts": selection, "value_float32": best_record["value"],
+                      "split": "train", "n": args.quick_n, "seed": QUICK_SEED,
+                      "epoch": best_record["epoch"], "size": SIZE,
+                      "directions": [list(d) for d in entry["directions"]]},
+        "seed": seed,
+        "metrics": {k: round(float(v), 6) for k, v in metrics.items()},
+        "baselines": {k: round(float(v), 6) for k, v in baselines(entry, args.data_dir).items()},
+        "evaluation_seconds": round(eval_seconds, 1),
+        "history": history,
+    }
+    x_src, _ = load(entry["directions"][0][1], split="test", data_dir=args.data_dir,
+                    size=SIZE)
+    src = x_src[:32]
+    rows = []
+    for i in range(0, 32, 8):  # a row of sources, then its translations
+        rows += [src[i:i + 8], np.asarray(_translate_fn(model, entry["directions"][0][0])(
+            src[i:i + 8]), "float32")]
+    save_to_preset(model, out, metadata=meta, overwrite=args.overwrite,
+                   weights_dtype=WEIGHTS_DTYPE, samples=np.concatenate(rows))
+    print(json.dumps({"name": name, "best_epoch": best_record["epoch"], **meta["metrics"],
+                      **meta["baselines"]}, indent=1))
+    print(f"wrote {out} ({train_seconds:.0f} s of training in this run)")
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("names", nargs="+", help=f"entries to train: {', '.join(ENTRIES)}")
+    p.add_argument("--data-dir", default=os.path.join(ROOT, "..", "shared", "datasets"))
+    p.add_argument("--zoo-dir", default=os.path.join(ROOT, "zoo"))
+    p.add_argument("--run-dir", default=os.path.join(ROOT, "runs", "zoo"),
+                   help="checkpoints and history; a rerun resumes from here")
+    p.add_argument("--epochs", type=int, default=None, help="override the recipe's epochs")
+    p.add_argument("--minutes", type=float, default=None,
+                   help="stop after the epoch that passes this wall-clock budget")
+    p.add_argument("--steps-per-epoch", type=int, default=None,
+                   help="override the recipe's steps per epoch")
+    p.add_argument("--quick-n", type=int, default=1000,
+                   help="source train images per direction of the per-epoch selection")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--overwrite", action="store_true")
+    args = p.parse_args(argv)
+    unknown = [n for n in args.names if n not in ENTRIES]
+    if unknown:
+        p.error(f"unknown entries {unknown}; known: {sorted(ENTRIES)}")
+    for name in args.names:
+        train(name, args)
+
+
+if __name__ == "__main__":
+    main()

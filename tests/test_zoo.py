@@ -25,8 +25,33 @@ CARD_KEYS = ("description", "dataset", "dataset_license", "paper", "recipe", "ba
              "parameters", "sha256", "check", "selection")
 
 
+DATA_DIR = os.environ.get("KERAS_GANS_DATA") or os.path.join(ROOT, "..", "shared", "datasets")
+needs_data = pytest.mark.skipif(not os.path.exists(os.path.join(DATA_DIR, "usps.npz")),
+                                reason="the offline datasets (../shared/datasets) are not here")
+
+
 def _meta(name):
     return presets.read_metadata(name)
+
+
+def _is_translation(name):
+    return _meta(name).get("task") == "translation"
+
+
+GENERATORS = [n for n in ENTRIES if not _is_translation(n)]
+TRANSLATORS = [n for n in ENTRIES if _is_translation(n)]
+
+
+def _recipe(filename):
+    import importlib.util
+    import sys
+
+    sys.path.insert(0, os.path.join(ZOO, "recipes"))
+    spec = importlib.util.spec_from_file_location(filename[:-3],
+                                                  os.path.join(ZOO, "recipes", filename))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 _LOADED = {}
@@ -59,11 +84,22 @@ def test_every_card_is_complete_and_names_its_protocol(name):
     assert not missing, missing
     assert set(meta["sha256"]) == {"config.json", "model.weights.h5", "samples.png"}
     assert name in meta["recipe"] and "zoo/recipes/" in meta["recipe"]
+    assert 1 <= meta["best_epoch"] <= meta["epochs_trained"] == len(meta["history"])
+    if _is_translation(name):
+        # every direction on the whole source test split, scored by the target's
+        # shipped classifier, next to the untranslated baseline
+        # (horse <-> zebra: KID/FID against the target's test images instead)
+        prefixes = ("kid_", "fid_") if meta["selection"].get("scoring") == "kid" else (
+            "translation_accuracy_",)
+        assert meta["metrics"] and all(k.startswith(prefixes) and "_test_" in k
+                                       for k in meta["metrics"]), meta["metrics"]
+        assert {"no_translation_" + k.replace("translation_accuracy_", "")
+                for k in meta["metrics"]} == set(meta["baselines"])
+        return
     # the zoo protocol: 10k samples against the test split, the shipped classifier
     fid_key = f"fid_{meta['dataset']}_classifier_test_10k"
     assert fid_key in meta["metrics"], sorted(meta["metrics"])
     assert all(k.endswith(("_10k", "_10k_std")) for k in meta["metrics"]), meta["metrics"]
-    assert 1 <= meta["best_epoch"] <= meta["epochs_trained"] == len(meta["history"])
 
 
 @pytest.mark.parametrize("name", ENTRIES)
@@ -75,7 +111,7 @@ def test_every_entry_loads_by_name_and_reproduces_its_output_here(name):
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize("name", ENTRIES)
+@pytest.mark.parametrize("name", GENERATORS)
 def test_every_entry_measures_here_what_chose_its_epoch(name):
     """The per-epoch FID that chose the kept epoch, recomputed from the shipped
     weights on this backend: the card's numbers are those of these weights."""
@@ -85,6 +121,36 @@ def test_every_entry_measures_here_what_chose_its_epoch(name):
     got = evaluate(model, meta["dataset"], ["fid"], n=sel["n"], seed=sel["seed"])
     assert list(got) == [sel["metric"]]
     np.testing.assert_allclose(got[sel["metric"]], sel["value"], rtol=0.01)
+
+
+@needs_data
+@pytest.mark.parametrize("name", TRANSLATORS)
+def test_every_translator_measures_here_what_chose_its_epoch(name):
+    """The selection accuracy (seeded train images of each source, scored by
+    the target's shipped classifier), recomputed from the shipped weights on
+    this backend."""
+    meta = _meta(name)
+    sel = meta["selection"]
+    recipe = _recipe("train_translation_preset.py")
+    entry = {"directions": [tuple(d) for d in sel["directions"]], "scoring": sel["scoring"],
+             "load_pair": sel["load_pair"], "pair": sel["pair"], "size": sel["size"]}
+    got = recipe.measure(_model(name), entry, sel["split"], sel["n"], sel["seed"], DATA_DIR)
+    assert set(got) == set(sel["parts"])
+    for key, value in got.items():
+        if sel["scoring"] == "kid":
+            np.testing.assert_allclose(value, sel["parts"][key], rtol=0.01, err_msg=key)
+        else:  # one image of n may flip on another backend
+            assert abs(value - sel["parts"][key]) <= 2.0 / sel["n"] + 1e-9, (key, value)
+
+
+@pytest.mark.parametrize("name", [n for n in TRANSLATORS if _meta(n)["dataset"] in
+                                  ("mnist2usps", "usps2mnist")])
+def test_digit_translators_keep_the_label(name):
+    """The zoo's bar for digit translation: >= 90% of translated test digits
+    keep their label under the target's classifier (the DTN paper: 90.66% on
+    SVHN -> MNIST)."""
+    for key, value in _meta(name)["metrics"].items():
+        assert value >= 0.90, (key, value)
 
 
 def _anchor():
@@ -112,13 +178,13 @@ def test_conditional_entries_draw_the_label_asked_for(name):
 
 
 def test_readme_tables_are_the_cards():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "train_preset", os.path.join(ZOO, "recipes", "train_preset.py"))
-    recipe = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(recipe)
-    text = recipe.table({n: _meta(n) for n in ENTRIES}, _anchor())
+    recipe = _recipe("train_preset.py")
+    text = recipe.table({n: _meta(n) for n in GENERATORS}, _anchor())
+    texts = [text]
+    if TRANSLATORS:
+        texts.append(recipe.translation_table({n: _meta(n) for n in TRANSLATORS}))
     for path in (os.path.join(ROOT, "README.md"), os.path.join(ZOO, "README.md")):
         with open(path, encoding="utf-8") as f:
-            assert text in f.read(), f"{path}: rerun train_preset.py --table"
+            doc = f.read()
+        for t in texts:
+            assert t in doc, f"{path}: rerun train_preset.py --table"

@@ -59,6 +59,8 @@ PAPERS = {
     "WGAN": "Arjovsky et al. 2017, Wasserstein GAN",
     "WGANGP": "Gulrajani et al. 2017, Improved Training of Wasserstein GANs",
     "LSGAN": "Mao et al. 2017, Least Squares Generative Adversarial Networks",
+    "StyleGAN": "Karras et al. 2019, A Style-Based Generator Architecture for GANs; "
+                "modulated convolutions and lazy R1 from Karras et al. 2020 (StyleGAN2)",
 }
 
 # name -> recipe. "model": keyword arguments of the variant's class (its paper
@@ -95,6 +97,15 @@ ENTRIES = {
     "lsgan_fashion_mnist": {
         "variant": "lsgan", "dataset": "fashion_mnist", "model": {}, "epochs": 12, "batch_size": 64,
         "description": "LSGAN, paper defaults (a=0, b=c=1), DCGAN players"},
+    # StyleGAN-lite at 28 px, sized for the 2-core CPU (zoo/recipes/stylegan_fashion.py
+    # measured it against DCGAN): an "epoch" is 200 steps, about 2 CPU-s each.
+    "stylegan_fashion_mnist": {
+        "variant": "stylegan", "dataset": "fashion_mnist",
+        "model": {"latent_dim": 64, "channels": 64, "channel_base": 1024, "mapping_layers": 4,
+                  "r1_gamma": 0.01, "r1_interval": 16, "ema_decay": 0.995},
+        "epochs": 100, "batch_size": 32, "steps_per_epoch": 200,
+        "description": "StyleGAN-lite: mapping MLP, modulated-conv synthesis from a learned "
+                       "constant, noise inputs, EMA generator, style mixing, lazy R1"},
     "dcgan_cifar10": {
         "variant": "dcgan", "dataset": "cifar10", "model": {}, "epochs": 60, "batch_size": 64,
         "description": "DCGAN on the 10,000 CIFAR-10 test images that are shipped "
@@ -181,7 +192,8 @@ def train(name, args):
         on_epoch_end=lambda epoch, logs: _append(history, history_path, epoch, logs,
                                                  time.time() - clock["start"]))
     t0 = time.time()
-    model.fit(data, epochs=epochs, shuffle=False, verbose=2, callbacks=[
+    model.fit(data, epochs=epochs, shuffle=False, verbose=2,
+              steps_per_epoch=entry.get("steps_per_epoch"), callbacks=[
         data.callback(),
         keras.callbacks.BackupAndRestore(os.path.join(run, "backup"), delete_checkpoint=False),
         best, log, WallClockBudget(args.minutes)])
@@ -330,6 +342,38 @@ def table(presets_meta, anchor=None):
     return "\n".join(rows)
 
 
+XTABLE_BEGIN, XTABLE_END = "<!-- zoo-translation-table -->", "<!-- /zoo-translation-table -->"
+
+
+def translation_table(presets_meta):
+    """The translation entries' table (markdown) from their metadata: every
+    direction's accuracy on the source test split next to the untranslated
+    baseline, scored by the target's shipped classifier."""
+    rows = ["| preset | variant | direction | translation accuracy (test) | no translation "
+            "| test images | best epoch | steps | parameters |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    for name, meta in sorted(presets_meta.items()):
+        for key, value in sorted(meta.get("metrics", {}).items()):
+            if key.startswith("fid_"):
+                continue  # KID is the reported one at these sample counts
+            rest = key[len("translation_accuracy_"):] if key.startswith(
+                "translation_accuracy_") else key
+            base = meta.get("baselines", {}).get("no_translation_" + rest)
+            if key.startswith("kid_"):  # kid_<src>2<dst>_<dst>_test_<network>_<n>
+                rest = key[len("kid_"):]
+            direction = rest.split("_", 1)[0]
+            count = rest.rsplit("_", 1)[1]
+            what = ("KID (CIFAR-10 classifier features) " if key.startswith("kid_")
+                    else "")
+            rows.append(
+                f"| `{name}` | {meta.get('variant')} | {direction.replace('2', ' → ')} "
+                f"| {what}{value:.4g} | {'' if base is None else f'{base:.4g}'} | {count} "
+                f"| {meta.get('best_epoch', '')}/{meta.get('epochs_trained', '')} "
+                f"| {meta.get('steps_trained', '')} "
+                f"| {meta.get('parameters', {}).get('total', 0) / 1e3:.0f}k |")
+    return "\n".join(rows)
+
+
 GALLERY_BEGIN, GALLERY_END = "<!-- zoo-gallery -->", "<!-- /zoo-gallery -->"
 
 
@@ -353,12 +397,14 @@ def _replace_between(doc, begin, end, text, path):
     return f"{head}{begin}\n{text}\n{end}{tail}"
 
 
-def write_table(paths, text, presets_meta=None):
+def write_table(paths, text, presets_meta=None, translation_text=None):
     """``paths``: {file: prefix of the zoo folder as seen from that file}."""
     for path, prefix in paths.items():
         with open(path, encoding="utf-8") as f:
             doc = f.read()
         doc = _replace_between(doc, TABLE_BEGIN, TABLE_END, text, path)
+        if translation_text is not None:
+            doc = _replace_between(doc, XTABLE_BEGIN, XTABLE_END, translation_text, path)
         if presets_meta is not None and GALLERY_BEGIN in doc:
             doc = _replace_between(doc, GALLERY_BEGIN, GALLERY_END,
                                    gallery(presets_meta, prefix), path)
@@ -406,8 +452,11 @@ def main(argv=None):
                 anchor = json.load(f)
         found = {n: m for n, m in list_presets().items()
                  if os.path.isdir(os.path.join(args.zoo_dir, n))}
+        generators = {n: m for n, m in found.items() if m.get("task") != "translation"}
+        translators = {n: m for n, m in found.items() if m.get("task") == "translation"}
         write_table({os.path.join(ROOT, "zoo", "README.md"): "",
-                     os.path.join(ROOT, "README.md"): "zoo/"}, table(found, anchor), found)
+                     os.path.join(ROOT, "README.md"): "zoo/"}, table(generators, anchor),
+                    found, translation_table(translators) if translators else None)
 
 
 if __name__ == "__main__":

@@ -45,7 +45,10 @@ import numpy as np  # noqa: E402
 from train_preset import LICENSES, WEIGHTS_DTYPE, WallClockBudget, hardware  # noqa: E402
 
 LICENSES = dict(LICENSES, usps="USPS (Hull 1994), as distributed with The Elements of "
-                               "Statistical Learning; no explicit license")
+                               "Statistical Learning; no explicit license",
+                horse2zebra="horse2zebra (Zhu et al. 2017, from ImageNet), via GitHub "
+                            "LiorYaacov/Horse2zebra-Image-to-image-Translation, downscaled "
+                            "to 64 px; ImageNet's terms, no license file")
 PAPERS = {
     "CycleGAN": "Zhu et al. 2017, Unpaired Image-to-Image Translation using "
                 "Cycle-Consistent Adversarial Networks",
@@ -81,6 +84,19 @@ ENTRIES = {
         "description": "Domain Transfer Network USPS (source, resized to 28 px) -> MNIST; "
                        "f: a conv classifier trained on USPS train labels, frozen"},
 }
+# horse <-> zebra has no labels: each direction is scored by KID (and FID) of
+# the translated source test images against the target domain's test images,
+# in the features of the shipped CIFAR-10 classifier (at 32 px; CIFAR-10 has
+# horses, not zebras), next to the untranslated source images' KID.
+ENTRIES["cyclegan_horse2zebra"] = {
+    "variant": "cyclegan", "pair": ("horse", "zebra"), "load_pair": "horse2zebra", "size": 64,
+    "licenses": ("horse2zebra",),
+    "channels": 3, "scoring": "kid",
+    "model": {"filters": 16, "n_blocks": 6}, "batch_size": 4,
+    "steps_per_epoch": 150, "epochs": 200,
+    "directions": (("a2b", "horse", "zebra"), ("b2a", "zebra", "horse")),
+    "description": "CycleGAN (ResNet generators, filters 16, 6 blocks; PatchGAN), "
+                   "horse2zebra at 64 px"}
 SIZE = 28
 QUICK_SEED = 1234
 
@@ -91,10 +107,46 @@ def _translate_fn(model, direction):
     return lambda x: model.translate(x, direction)
 
 
+def _domains(entry, split, data_dir):
+    from keras_gans.data.two_domain import load_pair
+
+    pair = load_pair(entry["load_pair"], split=split, data_dir=data_dir)
+    return dict(zip(entry["pair"], (pair.x_a, pair.x_b)))
+
+
+def _cifar_features(side):
+    from keras_gans.metrics import FeatureNetwork, load_classifier
+
+    return FeatureNetwork(load_classifier("cifar10"), "cifar10_classifier", (side, side, 3),
+                          resize=(32, 32))
+
+
+def measure_kid(model, entry, split, n, seed, data_dir):
+    """{KID and FID name: value} of each direction's translations (or, with
+    ``model=None``, of the untranslated source images) against the target
+    domain's images of ``split``; ``n`` seeded source images (None: all)."""
+    from keras_gans.metrics import evaluate_against
+
+    images = _domains(entry, split, data_dir)
+    net = _cifar_features(entry["size"])
+    out = {}
+    for direction, source, target in entry["directions"]:
+        x = images[source]
+        if n is not None:
+            x = x[np.random.default_rng(seed).permutation(len(x))[:n]]
+        fake = x if model is None else np.asarray(_translate_fn(model, direction)(x))
+        ref = f"{source}2{target}_{target}_{split}"
+        out.update(evaluate_against(fake, images[target], net, ["fid", "kid"], n=len(fake),
+                                    reference_name=ref, seed=seed))
+    return {k: v for k, v in out.items() if not k.endswith("_std")}
+
+
 def measure(model, entry, split, n, seed, data_dir):
     """{protocol name: accuracy} for every direction of ``entry``."""
     from keras_gans.metrics import shipped_translation_accuracy
 
+    if entry.get("scoring") == "kid":
+        return measure_kid(model, entry, split, n, seed, data_dir)
     out = {}
     for direction, source, target in entry["directions"]:
         out.update(shipped_translation_accuracy(
@@ -107,6 +159,9 @@ def baselines(entry, data_dir):
     """The target classifier on the untranslated source test images."""
     from keras_gans.metrics import shipped_translation_accuracy
 
+    if entry.get("scoring") == "kid":
+        return {"no_translation_" + k: v
+                for k, v in measure_kid(None, entry, "test", None, 0, data_dir).items()}
     out = {}
     for _, source, target in entry["directions"]:
         acc = shipped_translation_accuracy(lambda x: x, source, target, split="test",
@@ -114,6 +169,13 @@ def baselines(entry, data_dir):
         out.update({"no_translation_" + k[len("translation_accuracy_"):]: v
                     for k, v in acc.items()})
     return out
+
+
+def selection_value(entry, parts):
+    """Higher is better: the mean accuracy, or minus the mean KID."""
+    if entry.get("scoring") == "kid":
+        return -float(np.mean([v for k, v in parts.items() if k.startswith("kid_")]))
+    return float(np.mean(list(parts.values())))
 
 
 class BestTranslationCheckpoint(keras.callbacks.Callback):
@@ -131,15 +193,16 @@ class BestTranslationCheckpoint(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         parts = measure(self.model, self.entry, "train", self.n, QUICK_SEED, self.data_dir)
-        value = float(np.mean(list(parts.values())))
+        value = selection_value(self.entry, parts)
         if logs is not None:
             logs.update(parts)
             logs["selection"] = value
         if self.best is None or value > self.best["value"]:
             self.model.save_weights(self.path, overwrite=True)
             self.best = {"epoch": epoch + 1, "value": value, "parts": parts,
-                         "metric": "mean_translation_accuracy_train_"
-                                   f"{self.n}"}
+                         "metric": ("minus_mean_kid_train_" if self.entry.get("scoring")
+                                    == "kid" else "mean_translation_accuracy_train_")
+                                   + f"{self.n}"}
             tmp = self.record_path + ".tmp"
             with open(tmp, "w", encoding="utf-8") as f:
                 json.dump(self.best, f)
@@ -169,7 +232,9 @@ def build(entry, run, seed, data_dir):
         model = DomainTransferNetwork(f, seed=seed, **entry["model"])
     else:
         cls = get_variant(entry["variant"])
-        model = cls(data_shape=(SIZE, SIZE, 1), seed=seed, **entry["model"])
+        side = entry.get("size", SIZE)
+        model = cls(data_shape=(side, side, entry.get("channels", 1)), seed=seed,
+                    **entry["model"])
     model.compile()
     return model
 
@@ -191,8 +256,11 @@ def train(name, args):
     seed = args.seed
     keras.utils.set_random_seed(seed)
     a, b = entry["pair"]
-    x_a, _ = load(a, data_dir=args.data_dir, size=SIZE)
-    x_b, _ = load(b, data_dir=args.data_dir, size=SIZE)
+    if "load_pair" in entry:
+        x_a, x_b = (_domains(entry, "train", args.data_dir)[d] for d in entry["pair"])
+    else:
+        x_a, _ = load(a, data_dir=args.data_dir, size=SIZE)
+        x_b, _ = load(b, data_dir=args.data_dir, size=SIZE)
     model = build(entry, run, seed, args.data_dir)
     batches = UnpairedBatches(x_a, x_b, batch_size=entry["batch_size"], seed=seed)
     epochs = args.epochs or entry["epochs"]
@@ -240,13 +308,14 @@ def train(name, args):
     meta = {
         "description": entry["description"],
         "task": "translation",
-        "dataset": f"{a}2{b}", "dataset_split": "train (unpaired)",
-        "dataset_license": "; ".join(LICENSES[d] for d in entry["pair"]),
+        "dataset": entry.get("load_pair", f"{a}2{b}"), "dataset_split": "train (unpaired)",
+        "dataset_license": "; ".join(LICENSES[d] for d in entry.get("licenses",
+                                                                    entry["pair"])),
         "paper": PAPERS[type(model).__name__],
         "recipe": command,
         "settings": {"model": dict(entry["model"]), "batch_size": entry["batch_size"],
                      "steps_per_epoch": entry["steps_per_epoch"], "epochs": epochs,
-                     "seed": seed, "image_size": SIZE,
+                     "seed": seed, "image_size": entry.get("size", SIZE),
                      "optimizers": {p: keras.saving.serialize_keras_object(o)["class_name"]
                                     + f"(lr={float(o.learning_rate):g})"
                                     for p, o in model.player_optimizers.items()}},
@@ -259,10 +328,12 @@ def train(name, args):
         # the per-epoch measurement that chose the kept epoch; tests/test_zoo.py
         # recomputes it from the shipped weights on every backend
         "selection": {"metric": best_record["metric"],
-                      "value": float(np.mean(list(selection.values()))),
+                      "value": selection_value(entry, selection),
+                      "scoring": entry.get("scoring", "accuracy"),
+                      "load_pair": entry.get("load_pair"), "pair": list(entry["pair"]),
                       "parts": selection, "value_float32": best_record["value"],
                       "split": "train", "n": args.quick_n, "seed": QUICK_SEED,
-                      "epoch": best_record["epoch"], "size": SIZE,
+                      "epoch": best_record["epoch"], "size": entry.get("size", SIZE),
                       "directions": [list(d) for d in entry["directions"]]},
         "seed": seed,
         "metrics": {k: round(float(v), 6) for k, v in metrics.items()},
@@ -270,8 +341,11 @@ def train(name, args):
         "evaluation_seconds": round(eval_seconds, 1),
         "history": history,
     }
-    x_src, _ = load(entry["directions"][0][1], split="test", data_dir=args.data_dir,
-                    size=SIZE)
+    if "load_pair" in entry:
+        x_src = _domains(entry, "test", args.data_dir)[entry["directions"][0][1]]
+    else:
+        x_src, _ = load(entry["directions"][0][1], split="test", data_dir=args.data_dir,
+                        size=SIZE)
     src = x_src[:32]
     rows = []
     for i in range(0, 32, 8):  # a row of sources, then its translations

@@ -208,7 +208,8 @@ def train(name, args):
     eval_seconds = time.time() - t1
     command = (f"KERAS_BACKEND={keras.backend.backend()} python zoo/recipes/train_preset.py "
                f"{name} --data-dir ../shared/datasets" + (f" --epochs {epochs}" if args.epochs
-                                                         else ""))
+                                                         else "")
+               + (f" --minutes {args.minutes:g}" if args.minutes else ""))
     meta = {
         "description": entry["description"] + f"; {entry['dataset']}",
         "dataset": entry["dataset"], "dataset_split": split,

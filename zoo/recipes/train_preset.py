@@ -188,8 +188,12 @@ def train(name, args):
             history = json.load(f)
     clock = {}
     log = keras.callbacks.LambdaCallback(
-        on_epoch_begin=lambda epoch, logs: clock.update(start=time.time()),
-        on_epoch_end=lambda epoch, logs: _append(history, history_path, epoch, logs,
+        on_epoch_begin=lambda epoch, logs: clock.update(start=time.time(), steps=0),
+        # an epoch of steps_per_epoch steps ends early at the end of a pass over
+        # the data (Keras then starts the next pass): count the steps trained
+        on_train_batch_end=lambda batch, logs: clock.update(steps=clock["steps"] + 1),
+        on_epoch_end=lambda epoch, logs: _append(history, history_path, epoch,
+                                                 dict(logs or {}, steps=clock["steps"]),
                                                  time.time() - clock["start"]))
     t0 = time.time()
     model.fit(data, epochs=epochs, shuffle=False, verbose=2,
@@ -219,6 +223,7 @@ def train(name, args):
         "settings": {"model": {k: list(v) if isinstance(v, tuple) else v
                                for k, v in entry["model"].items()},
                      "batch_size": entry["batch_size"], "epochs": epochs, "seed": seed,
+                     "steps_per_epoch": entry.get("steps_per_epoch"),
                      "optimizers": {p: keras.saving.serialize_keras_object(o)["class_name"]
                                     + f"(lr={float(o.learning_rate):g})"
                                     for p, o in model.player_optimizers.items()}},
@@ -227,6 +232,7 @@ def train(name, args):
         # every epoch's time, over resumed runs too, with its quick FID
         "wall_time_s": round(sum(h["seconds"] for h in history), 1),
         "epochs_trained": len(history),
+        "steps_trained": sum(int(h.get("steps", 0)) for h in history),
         "best_epoch": best_record["epoch"],
         # the per-epoch measurement that chose the kept epoch; tests/test_zoo.py
         # recomputes it from the shipped weights on every backend

@@ -356,15 +356,14 @@ def translation_table(presets_meta):
     """The translation entries' table (markdown) from their metadata: every
     direction's accuracy on the source test split next to the untranslated
     baseline, scored by the target's shipped classifier."""
-    rows = ["| preset | variant | direction | translation accuracy (test) | no translation "
-            "| test images | best epoch | steps | parameters |",
+    rows = [("| preset | variant | direction | translation accuracy (test) | no translation "
+             "| test images | best epoch | steps | parameters |"),
             "|---|---|---|---|---|---|---|---|---|"]
     for name, meta in sorted(presets_meta.items()):
         for key, value in sorted(meta.get("metrics", {}).items()):
             if key.startswith("fid_"):
                 continue  # KID is the reported one at these sample counts
-            rest = key[len("translation_accuracy_"):] if key.startswith(
-                "translation_accuracy_") else key
+            rest = key.removeprefix("translation_accuracy_")
             base = meta.get("baselines", {}).get("no_translation_" + rest)
             if key.startswith("kid_"):  # kid_<src>2<dst>_<dst>_test_<network>_<n>
                 rest = key[len("kid_"):]
@@ -422,9 +421,9 @@ def write_table(paths, text, presets_meta=None, translation_text=None):
         print(f"updated {path}")
 
 
-def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("names", nargs="*", help=f"entries to train: {', '.join(ENTRIES)}")
+def common_arguments(p, entries):
+    """The arguments every zoo recipe takes (this one, train_translation_preset.py)."""
+    p.add_argument("names", nargs="*", help=f"entries to train: {', '.join(entries)}")
     p.add_argument("--data-dir", default=os.path.join(ROOT, "..", "shared", "datasets"))
     p.add_argument("--zoo-dir", default=os.path.join(ROOT, "zoo"))
     p.add_argument("--run-dir", default=os.path.join(ROOT, "runs", "zoo"),
@@ -432,10 +431,15 @@ def main(argv=None):
     p.add_argument("--epochs", type=int, default=None, help="override the recipe's epochs")
     p.add_argument("--minutes", type=float, default=None,
                    help="stop after the epoch that passes this wall-clock budget")
-    p.add_argument("--n", type=int, default=10_000, help="samples of the final measurement")
-    p.add_argument("--quick-n", type=int, default=2000, help="samples of the per-epoch FID")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--overwrite", action="store_true")
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    common_arguments(p, ENTRIES)
+    p.add_argument("--n", type=int, default=10_000, help="samples of the final measurement")
+    p.add_argument("--quick-n", type=int, default=2000, help="samples of the per-epoch FID")
     p.add_argument("--as-float16", nargs="+", default=[], metavar="NAME",
                    help="store these trained entries as float16 (measured again)")
     p.add_argument("--table", action="store_true",

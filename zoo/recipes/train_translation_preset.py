@@ -39,10 +39,16 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-
-from train_preset import LICENSES, WEIGHTS_DTYPE, WallClockBudget, hardware  # noqa: E402
+import keras
+import numpy as np
+from train_preset import (
+    LICENSES,
+    WEIGHTS_DTYPE,
+    WallClockBudget,
+    _append,
+    common_arguments,
+    hardware,
+)
 
 LICENSES = dict(LICENSES, usps="USPS (Hull 1994), as distributed with The Elements of "
                                "Statistical Learning; no explicit license",
@@ -273,22 +279,14 @@ def train(name, args):
             history = json.load(f)
     clock = {}
 
-    def append(epoch, logs):
-        row = {"epoch": epoch + 1, "seconds": round(time.time() - clock["start"], 1),
-               "steps": clock["steps"],
-               **{k: round(float(v), 5) for k, v in (logs or {}).items()}}
-        history[:] = [h for h in history if h["epoch"] != epoch + 1] + [row]
-        tmp = history_path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(history, f)
-        os.replace(tmp, history_path)
-
     log = keras.callbacks.LambdaCallback(
         on_epoch_begin=lambda epoch, logs: clock.update(start=time.time(), steps=0),
         # an epoch ends early at the end of a pass over the data (Keras then
         # starts the next pass): count the steps trained
         on_train_batch_end=lambda batch, logs: clock.update(steps=clock["steps"] + 1),
-        on_epoch_end=append)
+        on_epoch_end=lambda epoch, logs: _append(history, history_path, epoch,
+                                                 dict(logs or {}, steps=clock["steps"]),
+                                                 time.time() - clock["start"]))
     t0 = time.time()
     model.fit(batches, epochs=epochs, steps_per_epoch=entry["steps_per_epoch"], verbose=2,
               callbacks=[keras.callbacks.BackupAndRestore(os.path.join(run, "backup"),
@@ -364,20 +362,11 @@ def train(name, args):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("names", nargs="+", help=f"entries to train: {', '.join(ENTRIES)}")
-    p.add_argument("--data-dir", default=os.path.join(ROOT, "..", "shared", "datasets"))
-    p.add_argument("--zoo-dir", default=os.path.join(ROOT, "zoo"))
-    p.add_argument("--run-dir", default=os.path.join(ROOT, "runs", "zoo"),
-                   help="checkpoints and history; a rerun resumes from here")
-    p.add_argument("--epochs", type=int, default=None, help="override the recipe's epochs")
-    p.add_argument("--minutes", type=float, default=None,
-                   help="stop after the epoch that passes this wall-clock budget")
+    common_arguments(p, ENTRIES)
     p.add_argument("--steps-per-epoch", type=int, default=None,
                    help="override the recipe's steps per epoch")
     p.add_argument("--quick-n", type=int, default=1000,
                    help="source train images per direction of the per-epoch selection")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--overwrite", action="store_true")
     args = p.parse_args(argv)
     unknown = [n for n in args.names if n not in ENTRIES]
     if unknown:

@@ -20,6 +20,7 @@ from keras_gans.core import (
     GANModel,
     Phase,
 )
+from keras_gans.export import export_generator
 from keras_gans.images import save_grid, show_grid
 from keras_gans.models import (
     DCGAN,
@@ -61,6 +62,7 @@ __all__ = [
     "StyleGAN",
     "data",
     "distribute",
+    "export_generator",
     "get_variant",
     "layers",
     "losses",

@@ -121,6 +121,8 @@ def export_generator(model, path, format="tf_saved_model", *, overwrite=False,
             network.export(tmp, format=format, verbose=verbose, input_signature=signature)
         if not os.path.exists(tmp):  # pragma: no cover - an exporter that wrote elsewhere
             raise GANConfigError(f"Keras' {format} exporter wrote nothing at {tmp}.")
+        if format == "onnx":
+            _single_file_onnx(tmp)
         if os.path.lexists(path):
             if os.path.isdir(path) and not os.path.islink(path):
                 shutil.rmtree(path)
@@ -130,6 +132,23 @@ def export_generator(model, path, format="tf_saved_model", *, overwrite=False,
     finally:
         shutil.rmtree(tmp_dir, ignore_errors=True)
     return path
+
+
+def _single_file_onnx(path):
+    """Fold weights an exporter wrote beside the graph (jax2onnx and torch's
+    dynamo exporter write ``<name>.onnx.data``) into the one .onnx file, so the
+    artifact is one file that can be moved (ONNX's protobuf limit is 2 GiB;
+    these generators are far below it)."""
+    import onnx
+
+    folder = os.path.dirname(path)
+    if len(os.listdir(folder)) == 1:
+        return
+    graph = onnx.load(path, load_external_data=True)
+    onnx.save_model(graph, path, save_as_external_data=False)
+    for name in os.listdir(folder):
+        if os.path.join(folder, name) != path:
+            os.remove(os.path.join(folder, name))
 
 
 def check_format(format) -> str:
@@ -262,7 +281,8 @@ class OneHotLabels(keras.layers.Layer):
 
     def call(self, labels):
         labels = ops.reshape(ops.cast(labels, "int32"), (-1, 1))
-        classes = ops.reshape(ops.arange(self.num_classes, dtype="int32"), (1, -1))
+        # a constant, not ops.arange: jax2onnx cannot convert arange here
+        classes = ops.convert_to_tensor(np.arange(self.num_classes, dtype="int32")[None])
         return ops.cast(ops.equal(labels, classes), "float32")
 
     def compute_output_shape(self, input_shape):

@@ -22,6 +22,7 @@ from keras_gans.core import (
 )
 from keras_gans.export import export_generator
 from keras_gans.images import save_grid, show_grid
+from keras_gans.inversion import Projection, project
 from keras_gans.models import (
     DCGAN,
     GAN,
@@ -58,6 +59,7 @@ __all__ = [
     "GANInputError",
     "GANModel",
     "Phase",
+    "Projection",
     "SampleGrid",
     "StyleGAN",
     "data",
@@ -69,6 +71,7 @@ __all__ = [
     "metrics",
     "networks",
     "presets",
+    "project",
     "regularizers",
     "save_grid",
     "show_grid",

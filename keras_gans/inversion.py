@@ -78,7 +78,7 @@ class Projection:
 
 
 def project(model, images, *, labels=None, steps=200, learning_rate=0.1, restarts=1,
-            dataset=None, feature_weight=1.0, seed=0, batch_size=64) -> Projection:
+            dataset=None, feature_weight=0.1, seed=0, batch_size=64) -> Projection:
     """Latent codes whose generated images reproduce ``images``.
 
     Args:

@@ -311,8 +311,8 @@ class _EncoderTarget(_Target):
         z = np.repeat(codes, restarts, axis=0)
         n = len(images)
         if restarts > 1:
-            normal = lambda s: ops.convert_to_tensor(rng.standard_normal(s).astype("float32"))  # noqa: E731
-            uniform = lambda s: ops.convert_to_tensor(rng.uniform(size=s).astype("float32"))  # noqa: E731
+            normal = lambda s: ops.convert_to_tensor(rng.standard_normal(s).astype("float32"))
+            uniform = lambda s: ops.convert_to_tensor(rng.uniform(size=s).astype("float32"))
             prior = getattr(self.model, "sample_prior", None) or self.model.sample_latent
             draws = ops.convert_to_numpy(prior(n * restarts, normal, uniform))
             z = z.reshape(n, restarts, -1)
@@ -373,7 +373,9 @@ def _feature_model(dataset, data_shape):
 
 def _per_image_losses(target, features, latent, x, y, f_x):
     """(mse (N,), relative feature distance (N,) or None) of latent's images."""
-    x_hat = ops.cast(target.decode(latent, y), "float32")
+    # the variable's value as a tensor: a keras.Variable beside a label tensor in
+    # a list input is refused on torch
+    x_hat = ops.cast(target.decode(ops.convert_to_tensor(latent), y), "float32")
     axes = tuple(range(1, len(x_hat.shape)))
     mse = ops.mean(ops.square(x_hat - x), axis=axes)
     if features is None:
@@ -385,7 +387,7 @@ def _per_image_losses(target, features, latent, x, y, f_x):
 
 def _evaluate(target, features, latent, x, y, f_x):
     """numpy (mse, feature distance or None, reconstructions) of the clipped images."""
-    images = ops.cast(target.images(latent, y), "float32")
+    images = ops.cast(target.images(ops.convert_to_tensor(latent), y), "float32")
     axes = tuple(range(1, len(images.shape)))
     mse = ops.convert_to_numpy(ops.mean(ops.square(images - x), axis=axes))
     feat = None

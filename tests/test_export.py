@@ -208,3 +208,6 @@ def test_translator_direction_is_checked(tmp_path):
         ex.serving_network(model, direction="ab")
     net, specs = ex.serving_network(model, direction="b2a")
     assert [s.name for s in specs] == ["image"]
+    x_b = np.zeros((2, 16, 16, 1), "float32")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(net(x_b)),
+                               model.translate(x_b, direction="b2a"), atol=1e-6)

@@ -99,11 +99,13 @@ def export_generator(model, path, format="tf_saved_model", *, overwrite=False,
         )
     network, specs = serving_network(model, direction=direction,
                                      truncation_psi=truncation_psi, labels=labels)
-    if any(v.dtype != "float32" for v in network.weights if v.dtype.startswith("float")):
+    policies = sorted({layer.dtype_policy.name for layer in network._flatten_layers()
+                       if layer.dtype_policy.name != "float32"})
+    if policies:
         raise GANConfigError(
-            "Keras exports float32 models only, and this generator holds "
-            f"{sorted({v.dtype for v in network.weights})} weights. Rebuild it under "
-            "keras.config.set_dtype_policy('float32') and load the weights into it."
+            "Keras exports float32 models only, and this generator computes in "
+            f"{policies}. Rebuild it under keras.config.set_dtype_policy('float32') "
+            "and load the weights into it (model.save_weights / load_weights)."
         )
     parent = os.path.dirname(os.path.abspath(path))
     os.makedirs(parent, exist_ok=True)

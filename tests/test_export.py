@@ -211,3 +211,15 @@ def test_translator_direction_is_checked(tmp_path):
     x_b = np.zeros((2, 16, 16, 1), "float32")
     np.testing.assert_allclose(keras.ops.convert_to_numpy(net(x_b)),
                                model.translate(x_b, direction="b2a"), atol=1e-6)
+
+
+def test_mixed_precision_generator_is_refused(tmp_path):
+    keras.config.set_dtype_policy("mixed_float16")
+    try:
+        model = keras_gans.DCGAN(data_shape=(28, 28, 1), latent_dim=8, filters=8)
+    finally:
+        keras.config.set_dtype_policy("float32")
+    fmt = "tf_saved_model" if BACKEND != "torch" else "onnx"
+    with pytest.raises(GANConfigError, match="float32 models only.*mixed_float16"):
+        keras_gans.export_generator(model, str(tmp_path / "g"), format=fmt)
+    assert os.listdir(tmp_path) == []

@@ -97,6 +97,14 @@ def export_generator(model, path, format="tf_saved_model", *, overwrite=False,
             f"{path} exists; pass overwrite=True (--overwrite) to replace it, or "
             "choose another path."
         )
+    if format == "onnx" and keras.backend.backend() == "jax" and _is_stylegan(model):
+        # jax2onnx 0.17 cannot convert jax.image.resize (the synthesis network's
+        # bilinear upsampling) with a symbolic batch size.
+        raise GANConfigError(
+            "StyleGAN's ONNX export does not run on the jax backend (jax2onnx cannot "
+            "convert its bilinear upsampling with a free batch size): export it with "
+            "KERAS_BACKEND=tensorflow or torch, or as format='tf_saved_model'."
+        )
     network, specs = serving_network(model, direction=direction,
                                      truncation_psi=truncation_psi, labels=labels)
     policies = sorted({layer.dtype_policy.name for layer in network._flatten_layers()
@@ -134,6 +142,12 @@ def export_generator(model, path, format="tf_saved_model", *, overwrite=False,
     finally:
         shutil.rmtree(tmp_dir, ignore_errors=True)
     return path
+
+
+def _is_stylegan(model):
+    from keras_gans.models.stylegan import StyleGAN
+
+    return isinstance(model, StyleGAN)
 
 
 def _single_file_onnx(path):

@@ -15,6 +15,14 @@ JAX = ["jax[cpu]==0.10.2"]
 # Exactly 2.13.0: its CPU wheel is the one these machines hold; other versions
 # pull several GB of CUDA packages.
 TORCH = ["torch==2.13.0"]
+# keras_gans.export_generator(format="onnx"): the converters Keras' exporter
+# calls on TensorFlow (tf2onnx) and torch (onnxscript for torch.onnx), and
+# onnxruntime to run the artifact. About 39 MB of wheels; they change no
+# pinned version above. Pinned to the versions the tests ran on.
+EXPORT = ["onnx==1.23.2", "onnxruntime==1.32.0", "onnxscript==0.7.2", "tf2onnx==1.17.0"]
+# ONNX from the JAX backend: jax2onnx pulls flax, optax, orbax, tensorstore
+# and huggingface_hub (about 41 MB more, 30 packages), so it is kept out of "all".
+EXPORT_JAX = ["jax2onnx==0.17.1"]
 
 setup(
     name="keras-gans",
@@ -39,7 +47,9 @@ setup(
         "tensorflow": TENSORFLOW,
         "jax": JAX,
         "torch": TORCH,
-        "all": TENSORFLOW + JAX + TORCH,
+        "export": EXPORT,
+        "export-jax": EXPORT + EXPORT_JAX,
+        "all": TENSORFLOW + JAX + TORCH + EXPORT,
         "dev": ["pytest>=8", "ruff"],
         # benchmarks/plot.py draws with matplotlib; keras_gans.bench samples
         # peak memory with psutil (and falls back to the process' max RSS).

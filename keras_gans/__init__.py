@@ -20,7 +20,9 @@ from keras_gans.core import (
     GANModel,
     Phase,
 )
+from keras_gans.export import export_generator
 from keras_gans.images import save_grid, show_grid
+from keras_gans.inversion import Projection, project
 from keras_gans.models import (
     DCGAN,
     GAN,
@@ -57,16 +59,19 @@ __all__ = [
     "GANInputError",
     "GANModel",
     "Phase",
+    "Projection",
     "SampleGrid",
     "StyleGAN",
     "data",
     "distribute",
+    "export_generator",
     "get_variant",
     "layers",
     "losses",
     "metrics",
     "networks",
     "presets",
+    "project",
     "regularizers",
     "save_grid",
     "show_grid",

@@ -117,6 +117,59 @@ def _parser():
     tr.add_argument("--batch-size", type=int, default=64)
     tr.add_argument("--overwrite", action="store_true", help="replace existing outputs")
 
+    ex = sub.add_parser(
+        "export",
+        help="export a model's generator as a SavedModel or ONNX file",
+        description="Write the generator of a .keras file or preset for serving "
+        "(keras_gans.export_generator): --format tf_saved_model (TensorFlow or JAX "
+        "backend) or onnx (TensorFlow, PyTorch; JAX with keras-gans[export-jax]). "
+        "Inputs: z (and a label for conditional models), or the source image for "
+        "translators. StyleGAN exports its EMA generator with --truncation baked in.",
+        epilog="examples:\n"
+        "  KERAS_BACKEND=tensorflow keras-gans export dcgan_mnist served/dcgan_mnist\n"
+        "  KERAS_BACKEND=torch keras-gans export conditional_gan_mnist cgan.onnx "
+        "--format onnx",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ex.add_argument("model", help="a .keras file or a preset name")
+    ex.add_argument("path", help="the SavedModel folder or .onnx file to write")
+    ex.add_argument("--format", choices=("tf_saved_model", "onnx"), default="tf_saved_model")
+    ex.add_argument("--direction", choices=("a2b", "b2a"), default="a2b",
+                    help="CycleGAN/DiscoGAN: the generator to export")
+    ex.add_argument("--truncation", type=float, default=1.0,
+                    help="StyleGAN: truncation psi baked into the artifact")
+    ex.add_argument("--labels", choices=("int", "one_hot"), default="int",
+                    help="conditional models: the label input, class ids or one-hot")
+    ex.add_argument("--overwrite", action="store_true", help="replace an existing PATH")
+
+    pj = sub.add_parser(
+        "project",
+        help="find latent codes that reproduce images (GAN inversion)",
+        description="Optimise a latent code per image (keras_gans.project) so the "
+        "generator reproduces it, and write to --out: reconstructions.png (each "
+        "target beside its reconstruction), latents.npy and errors.json (per-image "
+        "MSE and feature distance). IMAGES is a folder of PNG/JPEG images or an .npz "
+        "file (array x, x_test or the first one; labels y or y_test for conditional "
+        "models). The feature term uses the classifier of the preset's dataset, or "
+        "of --dataset.",
+        epilog="example:\n  keras-gans project dcgan_mnist digits.npz --n 16 --steps 200 "
+        "--out runs/projected",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    pj.add_argument("model", help="a .keras file or a preset name")
+    pj.add_argument("images", help="a folder of PNG/JPEG images or an .npz file")
+    pj.add_argument("--out", required=True, help="folder for the outputs")
+    pj.add_argument("--steps", type=int, default=200)
+    pj.add_argument("--n", type=int, default=64, help="project the first N images")
+    pj.add_argument("--lr", type=float, default=0.1, help="Adam's learning rate")
+    pj.add_argument("--restarts", type=int, default=1, help="starting points per image")
+    pj.add_argument("--dataset", default=None,
+                    help="the model's dataset for the feature term (default: the "
+                         "preset's); 'none' for pixels only")
+    pj.add_argument("--feature-weight", type=float, default=0.1)
+    pj.add_argument("--seed", type=int, default=0)
+    pj.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+
     i = sub.add_parser("info", help="describe a preset",
                        description="Print a preset's metadata: what it is, how it was "
                        "trained, its metrics and files.",
@@ -230,6 +283,10 @@ def main(argv=None):
             return _translate(args)
         if args.command == "info":
             return _info(args)
+        if args.command == "export":
+            return _export(args)
+        if args.command == "project":
+            return _project(args)
         if args.command == "interpolate":
             return _interpolate(args)
         if args.command == "bench":
@@ -528,6 +585,95 @@ def _interpolate(args):
         save_gif(frames, args.gif)
         written.append(args.gif)
     print(f"wrote {' and '.join(written)}: {len(frames)} frames")
+    return 0
+
+
+def _export(args):
+    from keras_gans.export import export_generator
+
+    model = _load_model(args.model)
+    export_generator(model, args.path, format=args.format, overwrite=args.overwrite,
+                     direction=args.direction, truncation_psi=args.truncation,
+                     labels=args.labels)
+    print(f"wrote {args.path}: the {type(model).__name__} generator as {args.format}")
+    return 0
+
+
+def _read_project_images(args, model):
+    """(images in [-1, 1], labels or None) from a folder or an .npz file."""
+    import numpy as np
+
+    from keras_gans.core.errors import GANInputError
+    from keras_gans.data import scale_images
+    from keras_gans.images import list_images, read_image
+
+    shape = tuple(model.data_shape)
+    if os.path.isdir(args.images):
+        files = list_images(args.images)[: args.n]
+        if not files:
+            raise GANInputError(f"No PNG/JPEG images in {args.images}.")
+        x = np.stack([read_image(f, size=shape[:2], channels=shape[-1]) for f in files])
+        return (x.astype("float32") / 127.5 - 1.0).astype("float32"), None
+    if not args.images.endswith(".npz") or not os.path.exists(args.images):
+        raise GANInputError(f"{args.images} is neither a folder of images nor an .npz file.")
+    with np.load(args.images) as f:
+        keys = list(f.keys())
+        key = next((k for k in ("x", "x_test", "images") if k in keys), keys[0] if keys else None)
+        if key is None:
+            raise GANInputError(f"{args.images} holds no arrays.")
+        x = f[key][: args.n]
+        y_key = next((k for k in ("y", "y_test", "labels") if k in keys), None)
+        y = f[y_key][: args.n] if y_key else None
+    if np.issubdtype(x.dtype, np.integer):
+        x = scale_images(x)
+    elif x.ndim == len(shape) and shape[-1] == 1:
+        x = x[..., None]
+    return x, y
+
+
+def _project(args):
+    import numpy as np
+
+    from keras_gans import presets
+    from keras_gans.core.errors import GANConfigError
+    from keras_gans.images import atomic_write, encode_png, grid
+    from keras_gans.inversion import project
+
+    outputs = [os.path.join(args.out, n) for n in
+               ("reconstructions.png", "latents.npy", "errors.json")]
+    existing = [p for p in outputs if os.path.exists(p)]
+    if existing and not args.overwrite:
+        raise GANConfigError(f"{existing[0]} exists; pass --overwrite to replace it, or "
+                             "choose another --out.")
+    if args.n < 1:
+        raise GANConfigError("--n must be at least 1.")
+    model = _load_model(args.model)
+    dataset = args.dataset
+    if dataset is None and not str(args.model).endswith(".keras"):
+        dataset = presets.read_metadata(args.model).get("dataset")
+        from keras_gans.metrics.feature_nets import DATASETS
+
+        if dataset not in DATASETS or tuple(DATASETS[dataset]) != tuple(model.data_shape):
+            dataset = None
+    if str(dataset).lower() == "none":
+        dataset = None
+    x, y = _read_project_images(args, model)
+    labels = y if getattr(model, "num_classes", None) and (
+        getattr(model, "supervised", True)) else None
+    result = project(model, x, labels=labels, steps=args.steps, learning_rate=args.lr,
+                     restarts=args.restarts, dataset=dataset,
+                     feature_weight=args.feature_weight, seed=args.seed)
+    os.makedirs(args.out, exist_ok=True)
+    pairs = np.stack([x, result.reconstructions], axis=1).reshape(2 * len(x), *x.shape[1:])
+    atomic_write(outputs[0], encode_png(grid(pairs, cols=2 * min(8, len(x)))))
+    np.save(outputs[1], result.latents)
+    errors = {"model": str(args.model), "images": str(args.images), **result.errors()}
+    atomic_write(outputs[2], (json.dumps(errors, indent=1) + "\n").encode())
+    feat = (f", feature distance {errors['mean_feature_distance']:.4f} "
+            f"({result.feature_network})" if result.feature_distance is not None else "")
+    print(f"projected {len(x)} images into {result.space} in {args.steps} steps: mean MSE "
+          f"{errors['mean_mse']:.4f} (start {errors['mean_initial_mse']:.4f}){feat}; "
+          f"wrote {', '.join(outputs)}")
     return 0
 
 

@@ -3,6 +3,7 @@
 __version__ = "0.1.0"
 
 from keras_gans import (
+    augment,
     data,
     distribute,
     layers,
@@ -59,6 +60,7 @@ __all__ = [
     "Phase",
     "SampleGrid",
     "StyleGAN",
+    "augment",
     "data",
     "distribute",
     "get_variant",

@@ -8,12 +8,12 @@ import keras
 import numpy as np
 import pytest
 from gan_test_case import changed, weights_of
+from small_variants import VARIANTS, batch_size, fit_args
 
 import keras_gans as kg
 from keras_gans.augment import DEFAULT_POLICY, DiffAugment, cutout_mask
 from keras_gans.core.backend_steps import input_gradients
 from keras_gans.core.errors import GANConfigError
-from keras_gans.networks.classifier import conv_classifier
 
 ops = keras.ops
 
@@ -190,53 +190,6 @@ def test_vector_data_and_latent_discriminators_refuse_augment():
 
 
 # ---------------------------------------------------------------- every image variant
-def _digits(size):
-    from keras_gans.data import load_digits
-
-    x, y = load_digits(size)
-    return x[:32], y[:32]
-
-
-def _feature_matching_dcgan(augment):
-    probe = kg.DCGAN(data_shape=(28, 28, 1), latent_dim=4, filters=4)
-    return kg.DCGAN(probe.generator, probe.discriminator, latent_dim=4, augment=augment,
-                    feature_matching_layer=probe.discriminator.layers[-2].name)
-
-
-def _f28():
-    return conv_classifier((28, 28, 1), 10, 4, feature_dim=8, seed=0, name="f")
-
-
-VARIANTS = {
-    "GAN": lambda a: kg.GAN(data_shape=(8, 8, 1), latent_dim=4, hidden=(16,), augment=a),
-    "ConditionalGAN": lambda a: kg.ConditionalGAN(data_shape=(8, 8, 1), num_classes=10,
-                                                  latent_dim=4, augment=a),
-    "DCGAN": lambda a: kg.DCGAN(data_shape=(28, 28, 1), latent_dim=4, filters=4, augment=a),
-    "DCGAN_feature_matching": lambda a: _feature_matching_dcgan(a),
-    "WGAN": lambda a: kg.WGAN(data_shape=(28, 28, 1), latent_dim=4, filters=4, n_critic=1,
-                              augment=a),
-    "WGANGP": lambda a: kg.WGANGP(data_shape=(28, 28, 1), latent_dim=4, filters=4,
-                                  n_critic=1, augment=a),
-    "LSGAN": lambda a: kg.LSGAN(data_shape=(28, 28, 1), latent_dim=4, filters=4, augment=a),
-    "StyleGAN": lambda a: kg.StyleGAN(data_shape=(8, 8, 1), latent_dim=8, channels=8,
-                                      mapping_layers=1, r1_interval=1, augment=a),
-    "CycleGAN": lambda a: kg.CycleGAN(data_shape=(28, 28, 1), filters=4, n_blocks=1,
-                                      pool_size=4, augment=a),
-    "DiscoGAN": lambda a: kg.DiscoGAN(data_shape=(28, 28, 1), filters=4, augment=a),
-    "DTN": lambda a: kg.DomainTransferNetwork(_f28(), filters=4, augment=a),
-    "BiGAN": lambda a: kg.BiGAN(data_shape=(8, 8, 1), latent_dim=4, hidden=(16,), augment=a),
-}
-TWO_DOMAIN = ("CycleGAN", "DiscoGAN", "DTN")
-
-
-def fit_args(name, model):
-    size = model.data_shape[0]
-    x, y = _digits(size)
-    if name in TWO_DOMAIN:
-        return (x[:16], x[16:32]), None
-    return x[:16], (y[:16] if name == "ConditionalGAN" else None)
-
-
 @pytest.mark.parametrize("name", sorted(VARIANTS))
 def test_one_fit_step_with_diffaugment(name):
     model = VARIANTS[name](DEFAULT_POLICY)
@@ -252,7 +205,7 @@ def test_one_fit_step_with_diffaugment(name):
     model.compile()
     before = {p: weights_of(model.player_variables(p)) for p in model.players}
     x, y = fit_args(name, model)
-    history = model.fit(x, y, batch_size=8 if name == "StyleGAN" else 16, epochs=1,
+    history = model.fit(x, y, batch_size=batch_size(name), epochs=1,
                         verbose=0, shuffle=False)
     for term in model.tracked_terms:
         assert np.all(np.isfinite(history.history[term])), (term, history.history[term])

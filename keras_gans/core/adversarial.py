@@ -17,7 +17,7 @@ from keras import ops
 from keras_gans import losses as losses_lib
 from keras_gans import regularizers
 from keras_gans.core.errors import GANConfigError, GANInputError
-from keras_gans.core.gan_model import GANModel
+from keras_gans.core.gan_model import GANModel, as_float32
 from keras_gans.core.phase import Phase
 
 
@@ -302,7 +302,7 @@ class AdversarialGAN(GANModel):
             m = min(batch_size, n - start)
             z = normal((m, self.latent_dim))
             y = None if labels is None else self.one_hot(labels[start : start + m])
-            out.append(keras.ops.convert_to_numpy(self._g(z, y, training=False)))
+            out.append(as_float32(self._g(z, y, training=False)))
         return np.concatenate(out, axis=0)
 
     def generate_from_latent(self, z, labels=None):
@@ -321,7 +321,7 @@ class AdversarialGAN(GANModel):
             )
         y = None if labels is None else self.one_hot(np.asarray(labels).reshape(-1))
         out = self._g(keras.ops.convert_to_tensor(z), y, training=False)
-        return keras.ops.convert_to_numpy(out)
+        return as_float32(out)
 
     # ------------------------------------------------------------ config
     def get_config(self):

@@ -142,6 +142,10 @@ class GANModel(keras.Model):
         self.player_optimizers = chosen
         selector = _PlayerSelector(self)
         super().compile(
+            # Under the mixed_float16 policy Keras wraps this in a
+            # LossScaleOptimizer (one dynamic loss scale for the model, saved
+            # and carried in the JAX state with the optimizers); the phases
+            # scale, unscale and skip with it (backend_steps.loss_scaler).
             optimizer=keras.optimizers.MultiOptimizer(selector),
             run_eagerly=run_eagerly,
             jit_compile=jit_compile,
@@ -353,6 +357,13 @@ class GANModel(keras.Model):
     # ------------------------------------------------------------------ config
     def get_config(self):
         return {"name": self.name, "seed": self.seed, "augment": self.augment}
+
+
+def as_float32(x):
+    """A network's output as a float32 numpy array: under a mixed-precision
+    policy networks compute in float16/bfloat16, but samples, translations and
+    codes handed to the user are float32 on every backend."""
+    return np.asarray(keras.ops.convert_to_numpy(keras.ops.cast(x, "float32")))
 
 
 class _StoreWithout:

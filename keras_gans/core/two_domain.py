@@ -14,7 +14,7 @@ import numpy as np
 from keras import ops
 
 from keras_gans.core.errors import GANConfigError, GANInputError
-from keras_gans.core.gan_model import GANModel, _is_torch_loader, _split
+from keras_gans.core.gan_model import GANModel, _is_torch_loader, _split, as_float32
 
 
 class TwoDomainGAN(GANModel):
@@ -271,7 +271,7 @@ class TwoDomainGAN(GANModel):
         out = []
         for start in range(0, len(x), batch_size):
             y = net(ops.convert_to_tensor(x[start : start + batch_size]), training=False)
-            out.append(ops.convert_to_numpy(_first(y)))
+            out.append(as_float32(_first(y)))
         return np.concatenate(out, axis=0)
 
     def generate(self, *args, **kwargs):

@@ -6,7 +6,7 @@ from keras import ops
 
 from keras_gans import losses
 from keras_gans.core.errors import GANConfigError, GANInputError
-from keras_gans.core.gan_model import GANModel
+from keras_gans.core.gan_model import GANModel, as_float32
 from keras_gans.core.phase import Phase
 from keras_gans.models._encoding import (
     as_samples,
@@ -191,7 +191,7 @@ class BiGAN(GANModel):
         for start in range(0, n, batch_size):
             m = min(batch_size, n - start)
             z = self.sample_latent(m, normal=normal, uniform=uniform)
-            out.append(keras.ops.convert_to_numpy(self.generator(z, training=False)))
+            out.append(as_float32(self.generator(z, training=False)))
         return np.concatenate(out, axis=0)
 
     # ------------------------------------------------------------ config

@@ -3,7 +3,7 @@ import numpy as np
 from keras import ops
 
 from keras_gans.core.errors import GANConfigError, GANInputError
-from keras_gans.core.gan_model import GANModel
+from keras_gans.core.gan_model import GANModel, as_float32
 from keras_gans.core.phase import Phase
 from keras_gans.core.two_domain import TwoDomainGAN
 from keras_gans.networks.classifier import (
@@ -325,7 +325,7 @@ class DomainTransferNetwork(TwoDomainGAN):
         for start in range(0, len(x), batch_size):
             chunk = ops.convert_to_tensor(x[start : start + batch_size])
             y = self._g(chunk, training=False)
-            out.append(ops.convert_to_numpy(y))
+            out.append(as_float32(y))
         return np.concatenate(out, axis=0)
 
     # ------------------------------------------------------------ config

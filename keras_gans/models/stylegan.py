@@ -8,7 +8,7 @@ from keras import ops
 
 from keras_gans.core.backend_steps import input_gradients
 from keras_gans.core.errors import GANConfigError, GANInputError
-from keras_gans.core.gan_model import GANModel
+from keras_gans.core.gan_model import GANModel, as_float32
 from keras_gans.core.phase import Phase
 from keras_gans.networks import stylegan as nets
 
@@ -288,7 +288,7 @@ class StyleGAN(GANModel):
         else:
             raise GANInputError(f"noise_mode must be 'random' or 'none'; got {noise_mode!r}.")
         out = synthesis([ws, *noise], training=False)
-        return np.clip(ops.convert_to_numpy(out), -1.0, 1.0)
+        return np.clip(as_float32(out), -1.0, 1.0)
 
     def _truncate(self, w, psi):
         if psi == 1.0:

@@ -41,16 +41,17 @@ def loss_scaler(model):
 
 def unscale(scaler, grads):
     """-> (gradients divided by the scale, whether all of them are finite)."""
-    scale = scaler.dynamic_scale
+    scale = ops.convert_to_tensor(scaler.dynamic_scale)
     grads = [g / ops.cast(scale, g.dtype) for g in grads]
     finite = ops.all(ops.stack([ops.all(ops.isfinite(g)) for g in grads]))
     return grads, finite
 
 
 def update_scale(scaler, finite):
-    count = ops.where(finite, scaler.step_counter + 1, 0)
+    # convert_to_tensor: a variable's value (in the stateless scope on JAX).
+    count = ops.where(finite, ops.convert_to_tensor(scaler.step_counter) + 1, 0)
     grow = ops.greater_equal(count, scaler.dynamic_growth_steps)
-    scale = scaler.dynamic_scale
+    scale = ops.convert_to_tensor(scaler.dynamic_scale)
     scaler.dynamic_scale.assign(
         ops.where(finite, ops.where(grow, scale * 2.0, scale), scale * 0.5))
     scaler.step_counter.assign(ops.cast(ops.where(grow, 0, count),

@@ -60,10 +60,25 @@ def test_fit_steps_under_the_policy(name, policy):
                         shuffle=False)
     for term in model.tracked_terms:
         assert np.all(np.isfinite(history.history[term])), (term, history.history[term])
+
+    def still():
+        return [p for p in model.players
+                if not changed(before[p], weights_of(model.player_variables(p)))]
+
+    if policy == "mixed_float16":
+        # The scale starts at 2^15: a phase whose scaled gradients overflow
+        # float16 is skipped and the scale halved, so a player may need a few
+        # more steps before its first update.
+        for _ in range(12):
+            if not still():
+                break
+            model.fit(x, y, batch_size=batch_size(name), epochs=1, verbose=0,
+                      shuffle=False)
+    assert not still(), f"{still()} did not move under {policy}"
     for player in model.players:
         after = weights_of(model.player_variables(player))
         assert all(w.dtype == np.float32 for w in after), player  # float32 variables
-        assert changed(before[player], after), f"{player} did not move under {policy}"
+        assert all(np.isfinite(w).all() for w in after), player
     out = outputs_of(name, model)
     assert out.dtype == np.float32 and np.all(np.isfinite(out))
 

@@ -173,13 +173,15 @@ def compare(backend, batch_size, steps, repeats, warmup, env, device, tf_xla=Tru
 
 
 # ---------------------------------------------------------------------- variants, scaling
-def variants_suite(backend, names, batch_sizes, steps, warmup, env, device, csv_path):
+def variants_suite(backend, names, batch_sizes, steps, warmup, env, device, csv_path,
+                   dtype_policies=("float32",)):
     rows, table = [], []
     for batch_size in batch_sizes:
-        for name in names:
-            log(f"  {name} @ {batch_size}")
+        for name, policy in [(n, p) for n in names for p in dtype_policies]:
+            log(f"  {name} @ {batch_size} ({policy})")
             try:
-                r = bench.bench_variant(name, batch_size, steps, warmup)
+                r = bench.bench_variant(name, batch_size, steps, warmup,
+                                        dtype_policy=policy)
             except Exception as e:  # noqa: BLE001 - report it, go on with the others
                 traceback.print_exc()
                 bench.append_csv(csv_path, [bench.csv_row(
@@ -191,10 +193,10 @@ def variants_suite(backend, names, batch_sizes, steps, warmup, env, device, csv_
                 batch_size=batch_size, image_size=28, channels=1, steps=steps, repeats=1,
                 device=device,
                 note=f"n_critic={r['n_critic']} params={r['params']} "
-                f"start_rss_mb={r['start_rss_mb']:.0f}", **r,
+                f"start_rss_mb={r['start_rss_mb']:.0f} dtype_policy={policy}", **r,
             ))
             bench.append_csv(csv_path, rows[-1:])
-            table.append([name, batch_size, f"{r['steps_per_s']:.3g}",
+            table.append([name, policy, batch_size, f"{r['steps_per_s']:.3g}",
                           f"{r['images_per_s']:.0f}", f"{r['median_ms']:.1f}",
                           f"{r['compile_s']:.2f}", f"{r['peak_rss_mb']:.0f}"])
     return rows, table
@@ -241,6 +243,9 @@ def parse_args(argv):
                    "(keras_gans_keras_layers) instead of keras_gans.layers'")
     p.add_argument("--scaling-batches", type=int, nargs="+", default=list(SCALING_BATCHES))
     p.add_argument("--scaling-sizes", type=int, nargs="+", default=[28, 32, 64])
+    p.add_argument("--dtype-policy", nargs="+", default=["float32"],
+                   help="variants: Keras dtype policies to build each variant under, e.g. "
+                   "float32 mixed_bfloat16 mixed_float16")
     p.add_argument("--csv", default=None, help="default: benchmarks/results/<machine>-<date>.csv")
     return p.parse_args(argv)
 
@@ -284,9 +289,10 @@ def main(argv=None):
             names = list(VARIANTS) if args.variants == "all" else args.variants.split(",")
             names = [n for n in names if n not in args.skip.split(",")]
             rows, table = variants_suite(backend, names, args.batch_sizes, args.steps,
-                                         args.warmup, env, device, csv_path)
+                                         args.warmup, env, device, csv_path,
+                                         args.dtype_policy)
             print(f"\n### variants ({args.steps} timed steps after {args.warmup} warm-up)\n")
-            print(bench.format_table(["variant", "batch", "steps/s", "images/s", "median ms",
+            print(bench.format_table(["variant", "dtype policy", "batch", "steps/s", "images/s", "median ms",
                                       "compile s", "peak MB"], table), flush=True)
         elif suite == "scaling":
             shapes = [s for s in SCALING_SHAPES if s[0] in args.scaling_sizes]

@@ -3,6 +3,7 @@
 __version__ = "0.1.0"
 
 from keras_gans import (
+    augment,
     data,
     distribute,
     layers,
@@ -62,6 +63,7 @@ __all__ = [
     "Projection",
     "SampleGrid",
     "StyleGAN",
+    "augment",
     "data",
     "distribute",
     "export_generator",

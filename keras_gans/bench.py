@@ -174,9 +174,22 @@ class PeakMemory:
 
 
 # ---------------------------------------------------------------------- models and data
-def build_variant(name, image_shape=IMAGE_SHAPE, seed=0):
+def build_variant(name, image_shape=IMAGE_SHAPE, seed=0, dtype_policy=None):
     """The registered variant ``name`` with its defaults (the paper's networks
-    and optimizers), compiled with Keras' default ``jit_compile="auto"``."""
+    and optimizers), compiled with Keras' default ``jit_compile="auto"``.
+
+    ``dtype_policy`` (``"mixed_bfloat16"``, ``"mixed_float16"``, ...) is set as
+    Keras' global policy while the model is built, then restored: the model
+    keeps it (and, under mixed_float16, its loss scaling)."""
+    import keras
+
+    if dtype_policy is not None:
+        previous = keras.config.dtype_policy()
+        keras.config.set_dtype_policy(dtype_policy)
+        try:
+            return build_variant(name, image_shape, seed)
+        finally:
+            keras.config.set_dtype_policy(previous)
     from keras_gans.models import get_variant
 
     cls = get_variant(name)
@@ -248,17 +261,18 @@ def summarize(step_s, batch_size):
 
 
 def bench_variant(name, batch_size=64, steps=5, warmup=2, image_shape=IMAGE_SHAPE,
-                  seed=0, model=None):
+                  seed=0, model=None, dtype_policy=None):
     """Train ``name`` for ``warmup + steps`` batches; its timings and peak memory.
 
-    ``model`` replaces the registered variant (a DCGAN with other networks, say).
+    ``model`` replaces the registered variant (a DCGAN with other networks, say);
+    ``dtype_policy`` builds it under that Keras dtype policy.
     """
     import keras
 
     keras.utils.set_random_seed(seed)
     with PeakMemory() as memory:
         if model is None:
-            model = build_variant(name, image_shape, seed)
+            model = build_variant(name, image_shape, seed, dtype_policy)
         x, y = make_data(name, batch_size * (warmup + steps), image_shape, seed)
         step_s = fit_step_times(model, x, y, batch_size)
     if len(step_s) != warmup + steps:
@@ -328,6 +342,11 @@ def add_arguments(parser):
     parser.add_argument("--warmup", type=int, default=2,
                         help="untimed steps first; the first one (tracing and "
                         "compilation) is reported as 'compile s' (default: 2)")
+    parser.add_argument("--dtype-policy", nargs="+", default=["float32"],
+                        metavar="POLICY",
+                        help="one or more Keras dtype policies, e.g. float32 "
+                        "mixed_bfloat16 mixed_float16; each model is built under it and "
+                        "steps/s is also given as a ratio to the first (default: float32)")
     parser.add_argument("--csv", default=None, metavar="PATH",
                         help="also append the results to this CSV file")
 
@@ -347,6 +366,14 @@ def run_cli(args, out=print):
         get_variant(n)  # unknown name: GANConfigError with the known ones
     if args.steps < 1 or args.warmup < 1 or min(args.batch_size) < 1:
         raise GANConfigError("--steps, --warmup and --batch-size must be >= 1.")
+    policies = list(getattr(args, "dtype_policy", None) or ["float32"])
+    for policy in policies:
+        try:
+            keras.dtype_policies.get(policy)
+        except ValueError:
+            raise GANConfigError(
+                f"Unknown --dtype-policy {policy!r}; use float32, mixed_bfloat16, "
+                "mixed_float16, bfloat16 or float16.") from None
 
     env = environment()
     backend = keras.backend.backend()
@@ -356,17 +383,24 @@ def run_cli(args, out=print):
     rows, table = [], []
     for batch_size in args.batch_size:
         for name in names:
-            r = bench_variant(name, batch_size, args.steps, args.warmup)
-            rows.append(csv_row(
-                env, suite="cli", backend=backend, variant=name, side="keras_gans",
-                batch_size=batch_size, image_size=IMAGE_SHAPE[0], channels=IMAGE_SHAPE[2],
-                steps=args.steps, repeats=1, device=device, **r,
-            ))
-            table.append([name, batch_size, f"{r['steps_per_s']:.2f}",
-                          f"{r['images_per_s']:.0f}", f"{r['compile_s']:.2f}",
-                          f"{r['peak_rss_mb']:.0f}"])
-    out(format_table(["variant", "batch", "steps/s", "images/s", "compile s",
-                      "peak MB"], table))
+            first = None
+            for policy in policies:
+                r = bench_variant(name, batch_size, args.steps, args.warmup,
+                                  dtype_policy=policy)
+                first = first or r["steps_per_s"]
+                ratio = r["steps_per_s"] / first
+                rows.append(csv_row(
+                    env, suite="cli", backend=backend, variant=name, side="keras_gans",
+                    batch_size=batch_size, image_size=IMAGE_SHAPE[0],
+                    channels=IMAGE_SHAPE[2], steps=args.steps, repeats=1, device=device,
+                    ratio=ratio, ratio_to=f"dtype_policy={policies[0]}",
+                    note=f"dtype_policy={policy}", **r,
+                ))
+                table.append([name, policy, batch_size, f"{r['steps_per_s']:.2f}",
+                              f"{ratio:.2f}", f"{r['images_per_s']:.0f}",
+                              f"{r['compile_s']:.2f}", f"{r['peak_rss_mb']:.0f}"])
+    out(format_table(["variant", "dtype policy", "batch", "steps/s",
+                      f"x {policies[0]}", "images/s", "compile s", "peak MB"], table))
     if args.csv:
         append_csv(args.csv, rows)
         out(f"appended {len(rows)} rows to {args.csv}")

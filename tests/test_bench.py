@@ -66,3 +66,23 @@ def test_tutorial_networks_with_keras_gans_layers_are_the_keras_networks():
     np.testing.assert_allclose(img_o, img_k, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(keras.ops.convert_to_numpy(d_o(img_k)),
                                keras.ops.convert_to_numpy(d_k(img_k)), rtol=1e-4, atol=1e-5)
+
+
+def test_bench_dtype_policies_give_ratios_and_restore_the_policy(tmp_path, capsys):
+    path = tmp_path / "bench.csv"
+    argv = ["bench", "--variants", "gan", "--batch-size", "8", "--steps", "1",
+            "--warmup", "1", "--dtype-policy", "float32", "mixed_bfloat16",
+            "--csv", str(path)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "| gan " in out and "mixed_bfloat16" in out and "x float32" in out
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+    assert [r["note"] for r in rows] == ["dtype_policy=float32", "dtype_policy=mixed_bfloat16"]
+    assert float(rows[0]["ratio"]) == 1.0 and float(rows[1]["ratio"]) > 0
+    assert keras.config.dtype_policy().name == "float32"
+
+
+def test_bench_unknown_dtype_policy_is_one_line(capsys):
+    assert main(["bench", "--variants", "gan", "--dtype-policy", "mixed_float8"]) == 2
+    assert "Unknown --dtype-policy 'mixed_float8'" in capsys.readouterr().err

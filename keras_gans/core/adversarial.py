@@ -17,7 +17,7 @@ from keras import ops
 from keras_gans import losses as losses_lib
 from keras_gans import regularizers
 from keras_gans.core.errors import GANConfigError, GANInputError
-from keras_gans.core.gan_model import GANModel
+from keras_gans.core.gan_model import GANModel, as_float32
 from keras_gans.core.phase import Phase
 
 
@@ -47,6 +47,14 @@ class AdversarialGAN(GANModel):
             activations instead of the adversarial loss.
         discriminator_options: passed to the discriminator builder
             (``spectral_norm``, ``minibatch_discrimination``, ``minibatch_stddev``).
+        augment: a DiffAugment policy (``"color,translation,cutout"``,
+            ``keras_gans.augment``) applied with fresh parameters to real and
+            generated images every time they go into the discriminator, in both
+            phases; None = off. Images only. With a gradient penalty the critic
+            is penalised as it is trained, on D∘T (the gradient is taken with
+            respect to the un-augmented interpolates, through the
+            augmentation); feature matching compares features of augmented
+            batches.
         seed: seed of the model's ``keras.random.SeedGenerator``.
     """
 
@@ -112,6 +120,7 @@ class AdversarialGAN(GANModel):
         self.generator = generator
         self.discriminator = discriminator
         self._check_networks()
+        self.check_augment()
         if clip_value is not None:
             clip = regularizers.WeightClip(clip_value)
             for v in self.discriminator.trainable_variables:
@@ -206,15 +215,15 @@ class AdversarialGAN(GANModel):
         real, labels = batch["x"], batch["y"]
         n = ops.shape(real)[0]
         fake = ops.stop_gradient(self._g(self.sample_latent(n), labels))
-        real_out = self._d(self._noisy(real), labels)
-        fake_out = self._d(self._noisy(fake), labels)
+        real_out = self._d(self._noisy(self.augment_images(real)), labels)
+        fake_out = self._d(self._noisy(self.augment_images(fake)), labels)
         loss = self.loss_spec.d_loss(real_out, fake_out, real_target=1.0 - self.label_smoothing)
         logs = {"d_loss": loss}
         if self.gradient_penalty_weight:
             alpha_shape = (n,) + (1,) * (len(real.shape) - 1)
             alpha = self.random_uniform(alpha_shape)  # one U[0,1] per sample
             gp = regularizers.gradient_penalty(
-                self.discriminator, real, fake, alpha,
+                self._augmented_critic(real), real, fake, alpha,
                 weight=self.gradient_penalty_weight,
                 extra_inputs=(labels,) if self.num_classes else (),
             )
@@ -226,19 +235,38 @@ class AdversarialGAN(GANModel):
             )
         return loss, logs
 
+    def _augmented_critic(self, like):
+        """The discriminator as the penalty sees it: D∘T with T's parameters
+        drawn here, outside the penalty's inner gradient (a draw inside it
+        would not advance the seed generator on JAX)."""
+        if self.diff_augment is None:
+            return self.discriminator
+        params = self.augment_params(like)
+
+        def critic(inputs, training=True):
+            if self.num_classes:
+                x, labels = inputs
+                return self.discriminator([self.augment_images(x, params), labels],
+                                          training=training)
+            return self.discriminator(self.augment_images(inputs, params),
+                                      training=training)
+
+        return critic
+
     def generator_loss(self, batch):
         labels = batch["y"]
         n = ops.shape(batch["x"])[0]
         fake = self._g(self.sample_latent(n), labels)
         if self._feature_model is not None:
-            inputs_real = [batch["x"], labels] if self.num_classes else batch["x"]
-            inputs_fake = [fake, labels] if self.num_classes else fake
+            real_seen, fake_seen = self.augment_images(batch["x"]), self.augment_images(fake)
+            inputs_real = [real_seen, labels] if self.num_classes else real_seen
+            inputs_fake = [fake_seen, labels] if self.num_classes else fake_seen
             loss = regularizers.feature_matching_loss(
                 self._feature_model(inputs_real, training=True),
                 self._feature_model(inputs_fake, training=True),
             )
         else:
-            loss = self.loss_spec.g_loss(self._d(self._noisy(fake), labels))
+            loss = self.loss_spec.g_loss(self._d(self._noisy(self.augment_images(fake)), labels))
         return loss, {"g_loss": loss}
 
     # ------------------------------------------------------------ sampling
@@ -274,7 +302,7 @@ class AdversarialGAN(GANModel):
             m = min(batch_size, n - start)
             z = normal((m, self.latent_dim))
             y = None if labels is None else self.one_hot(labels[start : start + m])
-            out.append(keras.ops.convert_to_numpy(self._g(z, y, training=False)))
+            out.append(as_float32(self._g(z, y, training=False)))
         return np.concatenate(out, axis=0)
 
     def generate_from_latent(self, z, labels=None):
@@ -293,7 +321,7 @@ class AdversarialGAN(GANModel):
             )
         y = None if labels is None else self.one_hot(np.asarray(labels).reshape(-1))
         out = self._g(keras.ops.convert_to_tensor(z), y, training=False)
-        return keras.ops.convert_to_numpy(out)
+        return as_float32(out)
 
     # ------------------------------------------------------------ config
     def get_config(self):

@@ -23,6 +23,41 @@ def _backend() -> str:
     return keras.backend.backend()
 
 
+# ---------------------------------------------------------------- loss scaling
+def loss_scaler(model):
+    """The model's ``LossScaleOptimizer`` (Keras wraps the MultiOptimizer in one
+    under the ``mixed_float16`` policy), or None.
+
+    With it every phase multiplies its loss by the dynamic scale before
+    differentiating, divides the float32 gradients by it, and applies its
+    players' optimizers only if every gradient is finite; the scale halves
+    after a non-finite phase and doubles after ``dynamic_growth_steps`` finite
+    ones in a row (Keras' own rule, counted per phase update)."""
+    optimizer = getattr(model, "optimizer", None)
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return optimizer
+    return None
+
+
+def unscale(scaler, grads):
+    """-> (gradients divided by the scale, whether all of them are finite)."""
+    scale = ops.convert_to_tensor(scaler.dynamic_scale)
+    grads = [g / ops.cast(scale, g.dtype) for g in grads]
+    finite = ops.all(ops.stack([ops.all(ops.isfinite(g)) for g in grads]))
+    return grads, finite
+
+
+def update_scale(scaler, finite):
+    # convert_to_tensor: a variable's value (in the stateless scope on JAX).
+    count = ops.where(finite, ops.convert_to_tensor(scaler.step_counter) + 1, 0)
+    grow = ops.greater_equal(count, scaler.dynamic_growth_steps)
+    scale = ops.convert_to_tensor(scaler.dynamic_scale)
+    scaler.dynamic_scale.assign(
+        ops.where(finite, ops.where(grow, scale * 2.0, scale), scale * 0.5))
+    scaler.step_counter.assign(ops.cast(ops.where(grow, 0, count),
+                                        scaler.step_counter.dtype))
+
+
 def run_phase_stateful(model, phase, batch):
     """One update of ``phase`` on TensorFlow or PyTorch. Returns the phase logs."""
     variables = model.phase_variables(phase)
@@ -30,6 +65,7 @@ def run_phase_stateful(model, phase, batch):
         # A phase of no players is bookkeeping (e.g. StyleGAN's moving average
         # of the generator's weights after its update): no gradient to take.
         return _run_without_gradient(phase, batch)
+    scaler = loss_scaler(model)
     if _backend() == "tensorflow":
         import tensorflow as tf
 
@@ -38,11 +74,15 @@ def run_phase_stateful(model, phase, batch):
             # Under tf.distribute the optimizers sum the replicas' gradients:
             # the replica's mean loss (every term of it) counts 1/replicas.
             loss = distribute.scale_loss(loss)
+            if scaler is not None:
+                loss = scaler.scale_loss(loss)
         grads = tape.gradient(loss, variables)
     elif _backend() == "torch":
         import torch
 
         loss, logs = phase.loss_fn(batch)
+        if scaler is not None:
+            loss = scaler.scale_loss(loss)
         grads = torch.autograd.grad(
             loss, [v.value for v in variables], allow_unused=True
         )
@@ -51,7 +91,15 @@ def run_phase_stateful(model, phase, batch):
     grads = [
         ops.zeros_like(v) if g is None else g for g, v in zip(grads, variables)
     ]
-    _apply_per_player(model, phase, grads, variables)
+    if scaler is None:
+        _apply_per_player(model, phase, grads, variables)
+        return logs
+    grads, finite = unscale(scaler, grads)
+    # A step whose gradients overflowed float16 is skipped (as Keras' own
+    # LossScaleOptimizer does): ops.cond is tf.cond / a Python if on torch.
+    ops.cond(finite, lambda: _apply_per_player(model, phase, grads, variables),
+             lambda: None)
+    update_scale(scaler, finite)
     return logs
 
 

@@ -28,9 +28,24 @@ class GANModel(keras.Model):
     players: tuple = ("generator", "discriminator")
     tracked_terms: tuple = ("d_loss", "g_loss")
 
-    def __init__(self, seed=None, **kwargs):
+    # Whether the discriminator sees images that DiffAugment can transform; a
+    # variant whose discriminator sees something else (AAE's latent codes)
+    # sets this to the reason it refuses ``augment=``.
+    augment_refusal: str | None = None
+
+    def __init__(self, seed=None, augment=None, **kwargs):
         super().__init__(**kwargs)
         self.seed = seed
+        self.diff_augment = None
+        if augment is not None:
+            from keras_gans.augment import DiffAugment
+
+            if self.augment_refusal:
+                raise GANConfigError(
+                    f"{type(self).__name__} does not take augment=: "
+                    f"{self.augment_refusal} Drop augment=."
+                )
+            self.diff_augment = DiffAugment(augment)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.trackers = [keras.metrics.Mean(name=n) for n in self.tracked_terms]
         self.player_optimizers = {}
@@ -127,6 +142,10 @@ class GANModel(keras.Model):
         self.player_optimizers = chosen
         selector = _PlayerSelector(self)
         super().compile(
+            # Under the mixed_float16 policy Keras wraps this in a
+            # LossScaleOptimizer (one dynamic loss scale for the model, saved
+            # and carried in the JAX state with the optimizers); the phases
+            # scale, unscale and skip with it (backend_steps.loss_scaler).
             optimizer=keras.optimizers.MultiOptimizer(selector),
             run_eagerly=run_eagerly,
             jit_compile=jit_compile,
@@ -303,9 +322,48 @@ class GANModel(keras.Model):
         y = ops.reshape(ops.cast(y, "int32"), (-1,))
         return ops.one_hot(y, self.num_classes, dtype=self.compute_dtype)
 
+    # ------------------------------------------------------------------ augmentation
+    @property
+    def augment(self):
+        """The DiffAugment policy string, or None."""
+        return self.diff_augment.policy if self.diff_augment else None
+
+    def check_augment(self, data_shape=None):
+        """Variants call this once their networks exist: ``augment=`` needs
+        images (H, W, C) where the discriminator reads them."""
+        if self.diff_augment is not None:
+            self.diff_augment.check_images(
+                self.data_shape if data_shape is None else data_shape,
+                type(self).__name__,
+            )
+
+    def augment_params(self, x):
+        """Fresh DiffAugment parameters for the batch ``x`` (None when off)."""
+        if self.diff_augment is None:
+            return None
+        return self.diff_augment.sample(x, self.random_uniform)
+
+    def augment_images(self, x, params=None):
+        """``x`` as the discriminator sees it: DiffAugment with fresh parameters
+        from the model's seed generator (or ``params``); ``x`` unchanged when
+        ``augment`` is off. Call it on every real and generated batch on its way
+        into a discriminator, in every phase."""
+        if self.diff_augment is None:
+            return x
+        if params is None:
+            params = self.augment_params(x)
+        return self.diff_augment.apply(x, params)
+
     # ------------------------------------------------------------------ config
     def get_config(self):
-        return {"name": self.name, "seed": self.seed}
+        return {"name": self.name, "seed": self.seed, "augment": self.augment}
+
+
+def as_float32(x):
+    """A network's output as a float32 numpy array: under a mixed-precision
+    policy networks compute in float16/bfloat16, but samples, translations and
+    codes handed to the user are float32 on every backend."""
+    return np.asarray(keras.ops.convert_to_numpy(keras.ops.cast(x, "float32")))
 
 
 class _StoreWithout:

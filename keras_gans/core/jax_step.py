@@ -19,6 +19,8 @@ from __future__ import annotations
 import jax
 from keras import StatelessScope
 
+from keras_gans.core.backend_steps import loss_scaler, unscale, update_scale
+
 
 class _Store:
     def __init__(self, groups):
@@ -80,17 +82,24 @@ def train_step(model, state, data):
 
 def _run_phase(model, phase, batch, store):
     variables = model.phase_variables(phase)
+    scaler = loss_scaler(model)
 
     def loss_fn(values):
         overrides = {id(v): x for v, x in zip(variables, values)}
         with store.scope(overrides) as scope:
             loss, logs = phase.loss_fn(batch)
+            if scaler is not None:  # mixed_float16: the scale from the state
+                loss = scaler.scale_loss(loss)
         return loss, (logs, store.read(scope, exclude=variables))
 
     (_, (logs, updates)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
         store.get(variables)
     )
     store.values.update(updates)
+    if scaler is not None:
+        with store.scope():
+            grads, finite = unscale(scaler, grads)
+        before = dict(store.values)
 
     start = 0
     for player in phase.players:
@@ -101,4 +110,13 @@ def _run_phase(model, phase, batch, store):
             optimizer.apply(grads[start : start + n], player_vars)
         store.values.update(store.read(scope))
         start += n
+    if scaler is not None:
+        # Skip the update if a gradient overflowed: keep the old values of
+        # everything the optimizers touched, then move the scale.
+        for key, value in store.values.items():
+            if value is not before[key]:
+                store.values[key] = jax.numpy.where(finite, value, before[key])
+        with store.scope() as scope:
+            update_scale(scaler, finite)
+        store.values.update(store.read(scope))
     return logs

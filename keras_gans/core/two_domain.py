@@ -14,7 +14,7 @@ import numpy as np
 from keras import ops
 
 from keras_gans.core.errors import GANConfigError, GANInputError
-from keras_gans.core.gan_model import GANModel, _is_torch_loader, _split
+from keras_gans.core.gan_model import GANModel, _is_torch_loader, _split, as_float32
 
 
 class TwoDomainGAN(GANModel):
@@ -25,6 +25,10 @@ class TwoDomainGAN(GANModel):
             models; those left out are built by ``build_networks``.
         data_shape_a, data_shape_b: image shape of each domain, e.g.
             ``(28, 28, 1)``; ``data_shape`` sets both.
+        augment: a DiffAugment policy (``"color,translation,cutout"``) applied
+            with fresh parameters to every real and translated image on its way
+            into a discriminator, in both phases (never to the generators'
+            inputs, their cycle/identity terms or ``translate``); None = off.
         seed: seed of the model's ``keras.random.SeedGenerator``.
     """
 
@@ -64,6 +68,8 @@ class TwoDomainGAN(GANModel):
             nets = [net or b for net, b in zip(nets, built)]
         self.generator_ab, self.generator_ba, self.discriminator_a, self.discriminator_b = nets
         self._check_networks()
+        self.check_augment(self.data_shape_a)
+        self.check_augment(self.data_shape_b)
 
     # ------------------------------------------------------------ networks
     def build_networks(self, shape_a, shape_b):
@@ -265,7 +271,7 @@ class TwoDomainGAN(GANModel):
         out = []
         for start in range(0, len(x), batch_size):
             y = net(ops.convert_to_tensor(x[start : start + batch_size]), training=False)
-            out.append(ops.convert_to_numpy(_first(y)))
+            out.append(as_float32(_first(y)))
         return np.concatenate(out, axis=0)
 
     def generate(self, *args, **kwargs):

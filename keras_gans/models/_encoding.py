@@ -6,6 +6,7 @@ import keras
 import numpy as np
 
 from keras_gans.core.errors import GANConfigError, GANInputError
+from keras_gans.core.gan_model import as_float32
 
 
 def check_labels(model, y, takes_labels):
@@ -41,7 +42,7 @@ def batched(fn, arrays, batch_size=256):
     out = []
     for start in range(0, n, batch_size):
         parts = [None if a is None else a[start : start + batch_size] for a in arrays]
-        out.append(keras.ops.convert_to_numpy(fn(*parts)))
+        out.append(as_float32(fn(*parts)))
     return np.concatenate(out, axis=0)
 
 

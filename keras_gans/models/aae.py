@@ -70,6 +70,11 @@ class AdversarialAutoencoder(GANModel):
     """
 
     players = ("encoder", "decoder", "discriminator")
+    augment_refusal = (
+        "its discriminator sees latent codes, not images, so DiffAugment has "
+        "nothing to transform (augmenting the autoencoder's inputs would change "
+        "what it reconstructs)."
+    )
     tracked_terms = ("reconstruction_loss", "d_loss", "g_loss")
     priors = ("gaussian", "mixture")
 

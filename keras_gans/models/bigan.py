@@ -6,7 +6,7 @@ from keras import ops
 
 from keras_gans import losses
 from keras_gans.core.errors import GANConfigError, GANInputError
-from keras_gans.core.gan_model import GANModel
+from keras_gans.core.gan_model import GANModel, as_float32
 from keras_gans.core.phase import Phase
 from keras_gans.models._encoding import (
     as_samples,
@@ -40,6 +40,9 @@ class BiGAN(GANModel):
         latent_dim: size of z and of E's codes.
         prior: ``"uniform"`` (U[-1, 1], the paper's) or ``"gaussian"`` (N(0, I)).
         hidden: widths of the MLP layers of all three networks.
+        augment: a DiffAugment policy applied to the image half of both pairs
+            the discriminator sees, D(T(x), E(x)) and D(T(G(z)), z); the
+            encoder reads the un-augmented x. Images only; None = off.
         seed: seed of the model's ``keras.random.SeedGenerator``.
 
     Example:
@@ -83,6 +86,7 @@ class BiGAN(GANModel):
         self.encoder = encoder
         self.discriminator = discriminator
         self._check_networks()
+        self.check_augment()
         self.built = True
 
     def _check_networks(self):
@@ -142,8 +146,9 @@ class BiGAN(GANModel):
 
     def _pairs(self, x):
         z = self.sample_latent(ops.shape(x)[0])
-        real = self.discriminator([x, self.encoder(x, training=True)], training=True)
-        fake = self.discriminator([self.generator(z, training=True), z], training=True)
+        aug = self.augment_images
+        real = self.discriminator([aug(x), self.encoder(x, training=True)], training=True)
+        fake = self.discriminator([aug(self.generator(z, training=True)), z], training=True)
         return real, fake
 
     def discriminator_loss(self, batch):
@@ -186,7 +191,7 @@ class BiGAN(GANModel):
         for start in range(0, n, batch_size):
             m = min(batch_size, n - start)
             z = self.sample_latent(m, normal=normal, uniform=uniform)
-            out.append(keras.ops.convert_to_numpy(self.generator(z, training=False)))
+            out.append(as_float32(self.generator(z, training=False)))
         return np.concatenate(out, axis=0)
 
     # ------------------------------------------------------------ config

@@ -129,8 +129,9 @@ class CycleGAN(TwoDomainGAN):
         a, b = batch["x_a"], batch["x_b"]
         fake_b = self.generator_ab(a, training=True)
         fake_a = self.generator_ba(b, training=True)
-        adv = _mse(self.discriminator_b(fake_b, training=True), 1.0) + _mse(
-            self.discriminator_a(fake_a, training=True), 1.0
+        aug = self.augment_images
+        adv = _mse(self.discriminator_b(aug(fake_b), training=True), 1.0) + _mse(
+            self.discriminator_a(aug(fake_a), training=True), 1.0
         )
         cycle = _l1(self.generator_ba(fake_b, training=True), a) + _l1(
             self.generator_ab(fake_a, training=True), b
@@ -151,10 +152,12 @@ class CycleGAN(TwoDomainGAN):
         fake_b = self.from_pool("b", ops.stop_gradient(self.generator_ab(a, training=True)))
         fake_a = self.from_pool("a", ops.stop_gradient(self.generator_ba(b, training=True)))
         # The paper halves each discriminator's objective (§4, "Training details").
-        d_a = 0.5 * (_mse(self.discriminator_a(a, training=True), 1.0)
-                     + _mse(self.discriminator_a(fake_a, training=True), 0.0))
-        d_b = 0.5 * (_mse(self.discriminator_b(b, training=True), 1.0)
-                     + _mse(self.discriminator_b(fake_b, training=True), 0.0))
+        # The pool keeps un-augmented fakes; each showing is augmented afresh.
+        aug = self.augment_images
+        d_a = 0.5 * (_mse(self.discriminator_a(aug(a), training=True), 1.0)
+                     + _mse(self.discriminator_a(aug(fake_a), training=True), 0.0))
+        d_b = 0.5 * (_mse(self.discriminator_b(aug(b), training=True), 1.0)
+                     + _mse(self.discriminator_b(aug(fake_b), training=True), 0.0))
         return d_a + d_b, {"d_a_loss": d_a, "d_b_loss": d_b}
 
     def from_pool(self, domain, fakes):

@@ -125,10 +125,11 @@ class DiscoGAN(TwoDomainGAN):
         recon = _mse(self.generator_ba(ab, training=True), a) + _mse(
             self.generator_ab(ba, training=True), b
         )
-        real_a, *feats_real_a = self.discriminator_a(a, training=True)
-        fake_a, *feats_fake_a = self.discriminator_a(ba, training=True)
-        real_b, *feats_real_b = self.discriminator_b(b, training=True)
-        fake_b, *feats_fake_b = self.discriminator_b(ab, training=True)
+        aug = self.augment_images
+        real_a, *feats_real_a = self.discriminator_a(aug(a), training=True)
+        fake_a, *feats_fake_a = self.discriminator_a(aug(ba), training=True)
+        real_b, *feats_real_b = self.discriminator_b(aug(b), training=True)
+        fake_b, *feats_fake_b = self.discriminator_b(aug(ab), training=True)
         del real_a, real_b
         gan = _bce(fake_a, 1.0) + _bce(fake_b, 1.0)
         fm = _feature_matching(feats_real_a, feats_fake_a) + _feature_matching(
@@ -143,10 +144,11 @@ class DiscoGAN(TwoDomainGAN):
         a, b = batch["x_a"], batch["x_b"]
         ab = ops.stop_gradient(self.generator_ab(a, training=True))
         ba = ops.stop_gradient(self.generator_ba(b, training=True))
-        d_a = 0.5 * (_bce(self.discriminator_a(a, training=True)[0], 1.0)
-                     + _bce(self.discriminator_a(ba, training=True)[0], 0.0))
-        d_b = 0.5 * (_bce(self.discriminator_b(b, training=True)[0], 1.0)
-                     + _bce(self.discriminator_b(ab, training=True)[0], 0.0))
+        aug = self.augment_images
+        d_a = 0.5 * (_bce(self.discriminator_a(aug(a), training=True)[0], 1.0)
+                     + _bce(self.discriminator_a(aug(ba), training=True)[0], 0.0))
+        d_b = 0.5 * (_bce(self.discriminator_b(aug(b), training=True)[0], 1.0)
+                     + _bce(self.discriminator_b(aug(ab), training=True)[0], 0.0))
         loss = d_a + d_b
         return loss, {"d_loss": loss}
 

@@ -3,7 +3,7 @@ import numpy as np
 from keras import ops
 
 from keras_gans.core.errors import GANConfigError, GANInputError
-from keras_gans.core.gan_model import GANModel
+from keras_gans.core.gan_model import GANModel, as_float32
 from keras_gans.core.phase import Phase
 from keras_gans.core.two_domain import TwoDomainGAN
 from keras_gans.networks.classifier import (
@@ -76,6 +76,9 @@ class DomainTransferNetwork(TwoDomainGAN):
         data_shape: the images' shape; must equal f's input shape.
         const_weight, tid_weight, tv_weight: α, β, γ.
         filters: width of the default decoder and discriminator.
+        augment: a DiffAugment policy applied with fresh parameters to each of
+            the three image batches the discriminator sees (G(x_s), G(x_t),
+            x_t), in both phases; f's inputs are never augmented. None = off.
         seed: seed of the model's ``keras.random.SeedGenerator``.
 
     Example:
@@ -164,6 +167,7 @@ class DomainTransferNetwork(TwoDomainGAN):
         self.decoder = decoder
         self.discriminator = discriminator
         self._check_networks()
+        self.check_augment(self.data_shape_b)
         self.built = True
 
     @classmethod
@@ -272,10 +276,11 @@ class DomainTransferNetwork(TwoDomainGAN):
         source, target = batch["x_s"], batch["x_t"]
         fake_s = ops.stop_gradient(self._g(source))
         fake_t = ops.stop_gradient(self._g(target))
+        aug = self.augment_images
         loss = (
-            _class_ce(self.discriminator(fake_s, training=True), FROM_SOURCE)
-            + _class_ce(self.discriminator(fake_t, training=True), FROM_TARGET)
-            + _class_ce(self.discriminator(target, training=True), REAL_TARGET)
+            _class_ce(self.discriminator(aug(fake_s), training=True), FROM_SOURCE)
+            + _class_ce(self.discriminator(aug(fake_t), training=True), FROM_TARGET)
+            + _class_ce(self.discriminator(aug(target), training=True), REAL_TARGET)
         )
         return loss, {"d_loss": loss}
 
@@ -284,9 +289,10 @@ class DomainTransferNetwork(TwoDomainGAN):
         f_s = self._features(source, training=False)
         fake_s = self.decoder(f_s, training=True)
         fake_t = self._g(target)
+        aug = self.augment_images
         gan = _class_ce(
-            self.discriminator(fake_s, training=True), REAL_TARGET
-        ) + _class_ce(self.discriminator(fake_t, training=True), REAL_TARGET)
+            self.discriminator(aug(fake_s), training=True), REAL_TARGET
+        ) + _class_ce(self.discriminator(aug(fake_t), training=True), REAL_TARGET)
         const = _mse(self._features(fake_s, training=False), f_s)
         tid = _mse(fake_t, target)
         loss = gan + self.const_weight * const + self.tid_weight * tid
@@ -319,7 +325,7 @@ class DomainTransferNetwork(TwoDomainGAN):
         for start in range(0, len(x), batch_size):
             chunk = ops.convert_to_tensor(x[start : start + batch_size])
             y = self._g(chunk, training=False)
-            out.append(ops.convert_to_numpy(y))
+            out.append(as_float32(y))
         return np.concatenate(out, axis=0)
 
     # ------------------------------------------------------------ config

@@ -8,7 +8,7 @@ from keras import ops
 
 from keras_gans.core.backend_steps import input_gradients
 from keras_gans.core.errors import GANConfigError, GANInputError
-from keras_gans.core.gan_model import GANModel
+from keras_gans.core.gan_model import GANModel, as_float32
 from keras_gans.core.phase import Phase
 from keras_gans.networks import stylegan as nets
 
@@ -67,6 +67,10 @@ class StyleGAN(GANModel):
         w_avg_decay: β of the tracked mean of w (0.995 as in StyleGAN).
         mbstd_group_size: group of the minibatch stddev layer (0 = off); the
             batch size must be a multiple of it.
+        augment: a DiffAugment policy (``"color,translation,cutout"``) applied
+            with fresh parameters to real and generated images every time they
+            go into the discriminator; R1 is then taken on D∘T with respect to
+            the un-augmented reals. None = off.
     """
 
     players = ("generator", "discriminator")
@@ -113,6 +117,7 @@ class StyleGAN(GANModel):
         self.generator = generator
         self.discriminator = discriminator
         self._check_networks()
+        self.check_augment()
         self.size = self.data_shape[0]
         self.num_ws = nets.num_ws(self.size)
         self.noise_shapes = nets.noise_shapes(self.size)
@@ -206,10 +211,18 @@ class StyleGAN(GANModel):
         return synthesis([ws, *self._noise(n)], training=True), w
 
     def r1_penalty(self, real):
-        """γ/2 · E_x ‖∇_x D(x)‖² on real samples (Mescheder et al. 2018)."""
+        """γ/2 · E_x ‖∇_x D(x)‖² on real samples (Mescheder et al. 2018).
+
+        With ``augment`` the penalty is on what the discriminator sees, D∘T,
+        differentiated with respect to the un-augmented reals (as
+        DiffAugment's and StyleGAN2-ADA's code do); T's parameters are drawn
+        here, outside the inner gradient."""
         real = ops.cast(real, "float32")
+        params = self.augment_params(real)
         grads = input_gradients(
-            lambda x: ops.sum(ops.cast(self.discriminator(x, training=True), "float32")), real)
+            lambda x: ops.sum(ops.cast(
+                self.discriminator(self.augment_images(x, params), training=True),
+                "float32")), real)
         return 0.5 * self.r1_gamma * ops.mean(ops.sum(ops.square(grads), axis=(1, 2, 3)))
 
     def discriminator_loss(self, batch):
@@ -217,8 +230,10 @@ class StyleGAN(GANModel):
         n = ops.shape(real)[0]
         fake, _ = self._fake(n)
         fake = ops.stop_gradient(fake)
-        real_logits = ops.cast(self.discriminator(real, training=True), "float32")
-        fake_logits = ops.cast(self.discriminator(fake, training=True), "float32")
+        real_logits = ops.cast(
+            self.discriminator(self.augment_images(real), training=True), "float32")
+        fake_logits = ops.cast(
+            self.discriminator(self.augment_images(fake), training=True), "float32")
         loss = ops.mean(ops.softplus(fake_logits)) + ops.mean(ops.softplus(-real_logits))
         logs = {"d_loss": loss}
         if self.r1_gamma:
@@ -237,7 +252,8 @@ class StyleGAN(GANModel):
     def generator_loss(self, batch):
         n = ops.shape(batch["x"])[0]
         fake, w = self._fake(n)
-        loss = ops.mean(ops.softplus(-ops.cast(self.discriminator(fake, training=True), "float32")))
+        logits = self.discriminator(self.augment_images(fake), training=True)
+        loss = ops.mean(ops.softplus(-ops.cast(logits, "float32")))
         # Track the mean of w (for truncation) from this step's latents.
         w_mean = ops.mean(ops.stop_gradient(ops.cast(w, "float32")), axis=0)
         self.w_avg.assign(w_mean + self.w_avg_decay * (self.w_avg - w_mean))
@@ -272,7 +288,7 @@ class StyleGAN(GANModel):
         else:
             raise GANInputError(f"noise_mode must be 'random' or 'none'; got {noise_mode!r}.")
         out = synthesis([ws, *noise], training=False)
-        return np.clip(ops.convert_to_numpy(out), -1.0, 1.0)
+        return np.clip(as_float32(out), -1.0, 1.0)
 
     def _truncate(self, w, psi):
         if psi == 1.0:

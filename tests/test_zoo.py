@@ -153,6 +153,18 @@ def test_digit_translators_keep_the_label(name):
         assert value >= 0.90, (key, value)
 
 
+@pytest.mark.parametrize("name", [n for n in TRANSLATORS
+                                  if _meta(n)["selection"].get("scoring") == "kid"])
+def test_unlabelled_translators_move_towards_the_target(name):
+    """horse <-> zebra: in each direction the translations are closer (KID in
+    the CIFAR-10 classifier's features) to the target's test images than the
+    untranslated source images are."""
+    meta = _meta(name)
+    for key, value in meta["metrics"].items():
+        if key.startswith("kid_"):
+            assert value < meta["baselines"]["no_translation_" + key], (key, value)
+
+
 def _anchor():
     with open(ANCHOR, encoding="utf-8") as f:
         return json.load(f)

@@ -43,6 +43,8 @@ def unscale(scaler, grads):
     """-> (gradients divided by the scale, whether all of them are finite)."""
     scale = ops.convert_to_tensor(scaler.dynamic_scale)
     grads = [g / ops.cast(scale, g.dtype) for g in grads]
+    if not grads:  # a phase whose players have no trainable variable
+        return grads, ops.convert_to_tensor(True)
     finite = ops.all(ops.stack([ops.all(ops.isfinite(g)) for g in grads]))
     return grads, finite
 

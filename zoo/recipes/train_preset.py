@@ -181,20 +181,7 @@ def train(name, args):
     best_path = os.path.join(run, "best.weights.h5")
     best = BestMetricCheckpoint(best_path, metric="fid", dataset=entry["dataset"],
                                 n=args.quick_n, seed=QUICK_SEED)
-    history_path = os.path.join(run, "history.json")
-    history = []
-    if os.path.exists(history_path):
-        with open(history_path, encoding="utf-8") as f:
-            history = json.load(f)
-    clock = {}
-    log = keras.callbacks.LambdaCallback(
-        on_epoch_begin=lambda epoch, logs: clock.update(start=time.time(), steps=0),
-        # an epoch of steps_per_epoch steps ends early at the end of a pass over
-        # the data (Keras then starts the next pass): count the steps trained
-        on_train_batch_end=lambda batch, logs: clock.update(steps=clock["steps"] + 1),
-        on_epoch_end=lambda epoch, logs: _append(history, history_path, epoch,
-                                                 dict(logs or {}, steps=clock["steps"]),
-                                                 time.time() - clock["start"]))
+    history, log = epoch_history(os.path.join(run, "history.json"))
     t0 = time.time()
     model.fit(data, epochs=epochs, shuffle=False, verbose=2,
               steps_per_epoch=entry.get("steps_per_epoch"), callbacks=[
@@ -292,6 +279,25 @@ def as_float16(name, args):
 
 def _fid_key(meta):
     return f"fid_{meta['dataset']}_classifier_test_10k"
+
+
+def epoch_history(path):
+    """The run's per-epoch rows (kept at ``path`` over resumed runs) and the
+    callback that appends one per epoch: its logs, seconds and steps."""
+    history = []
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            history = json.load(f)
+    clock = {}
+    log = keras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: clock.update(start=time.time(), steps=0),
+        # an epoch of steps_per_epoch steps ends early at the end of a pass over
+        # the data (Keras then starts the next pass): count the steps trained
+        on_train_batch_end=lambda batch, logs: clock.update(steps=clock["steps"] + 1),
+        on_epoch_end=lambda epoch, logs: _append(history, path, epoch,
+                                                 dict(logs or {}, steps=clock["steps"]),
+                                                 time.time() - clock["start"]))
+    return history, log
 
 
 def _append(history, path, epoch, logs, seconds):

@@ -45,8 +45,8 @@ from train_preset import (
     LICENSES,
     WEIGHTS_DTYPE,
     WallClockBudget,
-    _append,
     common_arguments,
+    epoch_history,
     hardware,
 )
 
@@ -272,21 +272,7 @@ def train(name, args):
     epochs = args.epochs or entry["epochs"]
     best_path = os.path.join(run, "best.weights.h5")
     best = BestTranslationCheckpoint(best_path, entry, args.quick_n, args.data_dir)
-    history_path = os.path.join(run, "history.json")
-    history = []
-    if os.path.exists(history_path):
-        with open(history_path, encoding="utf-8") as f:
-            history = json.load(f)
-    clock = {}
-
-    log = keras.callbacks.LambdaCallback(
-        on_epoch_begin=lambda epoch, logs: clock.update(start=time.time(), steps=0),
-        # an epoch ends early at the end of a pass over the data (Keras then
-        # starts the next pass): count the steps trained
-        on_train_batch_end=lambda batch, logs: clock.update(steps=clock["steps"] + 1),
-        on_epoch_end=lambda epoch, logs: _append(history, history_path, epoch,
-                                                 dict(logs or {}, steps=clock["steps"]),
-                                                 time.time() - clock["start"]))
+    history, log = epoch_history(os.path.join(run, "history.json"))
     t0 = time.time()
     model.fit(batches, epochs=epochs, steps_per_epoch=entry["steps_per_epoch"], verbose=2,
               callbacks=[keras.callbacks.BackupAndRestore(os.path.join(run, "backup"),

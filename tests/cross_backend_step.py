@@ -21,6 +21,12 @@ sys.path.insert(0, __file__.rsplit("/tests/", 1)[0])
 import keras_gans as kg
 
 BATCH = 16
+# Float64: the variants have kinks (ReLU, |x|, max) where float32 rounding can
+# flip a sign; one flipped unit moved a CycleGAN kernel by 1e-4 on one CPU
+# (1 perturbation in 6 of the initial weights at 1e-7 did it). In float64 the
+# backends' rounding differs by ~1e-16, so the comparison tests the algorithm.
+DTYPE = "float64"
+keras.config.set_floatx(DTYPE)
 
 
 def fixed_noise(model):
@@ -32,7 +38,7 @@ def fixed_noise(model):
             rng = np.random.default_rng(1000 + calls["n"])
             calls["n"] += 1
             arr = rng.standard_normal(shape) if kind == "normal" else rng.uniform(size=shape)
-            return keras.ops.convert_to_tensor(arr.astype("float32"))
+            return keras.ops.convert_to_tensor(arr.astype(DTYPE))
 
         return sample
 

@@ -51,6 +51,12 @@ def _torch_inputs(layer, inputs):
     return x, kernel
 
 
+def _onednn(dtype):
+    import torch
+
+    return dtype in (torch.float32, torch.float16, torch.bfloat16)
+
+
 def _to_layout(layer, out):
     return out.permute(0, 2, 3, 1) if layer.data_format == "channels_last" else out
 
@@ -68,7 +74,12 @@ def _torch_conv2d(layer, x, kernel, bias):
 
     # Keras kernel (kh, kw, in / groups, out) -> torch (out, in / groups, kh, kw).
     weight = kernel.permute(3, 2, 0, 1)
-    if x.is_contiguous(memory_format=torch.channels_last):
+    if not _onednn(x.dtype):
+        # float64 runs torch's slow_conv2d, which wants contiguous NCHW tensors
+        # (its backward refuses a permuted weight: Keras' own torch Conv2D
+        # fails there with one output filter).
+        x, weight = x.contiguous(), weight.contiguous()
+    elif x.is_contiguous(memory_format=torch.channels_last):
         # What oneDNN wants with a channels_last input (Keras copies it too).
         weight = weight.contiguous(memory_format=torch.channels_last)
     strides, dilation = _pair(layer.strides), _pair(layer.dilation_rate)

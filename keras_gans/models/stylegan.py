@@ -255,7 +255,7 @@ class StyleGAN(GANModel):
         logits = self.discriminator(self.augment_images(fake), training=True)
         loss = ops.mean(ops.softplus(-ops.cast(logits, "float32")))
         # Track the mean of w (for truncation) from this step's latents.
-        w_mean = ops.mean(ops.stop_gradient(ops.cast(w, "float32")), axis=0)
+        w_mean = ops.mean(ops.stop_gradient(ops.cast(w, self.w_avg.dtype)), axis=0)
         self.w_avg.assign(w_mean + self.w_avg_decay * (self.w_avg - w_mean))
         return loss, {"g_loss": loss}
 

@@ -14,6 +14,8 @@ import importlib.util
 import os
 import sys
 
+os.environ["JAX_ENABLE_X64"] = "1"  # else JAX computes float64 as float32 (see DTYPE)
+
 import keras
 import numpy as np
 
@@ -97,6 +99,7 @@ def run(out):
         before = [keras.ops.convert_to_numpy(v) for v in variables]
         model.fit(data, batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
         for i, v in enumerate(variables):
+            assert v.dtype == DTYPE, (name, v.path, v.dtype)
             result[f"{name}/{i}/{v.path}"] = keras.ops.convert_to_numpy(v)
             result[f"{name}/{i}/{v.path}/before"] = before[i]
     np.savez(out, **result)

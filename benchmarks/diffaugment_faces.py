@@ -31,8 +31,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
 
-DATA = os.environ.get("KERAS_GANS_FACES",
-                      "/work/shared/datasets/celeba_gray_subset_64.npz")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = os.environ.get("KERAS_GANS_FACES", os.path.join(
+    os.environ.get("KERAS_GANS_DATA", os.path.join(ROOT, "..", "shared", "datasets")),
+    "celeba_gray_subset_64.npz"))
 SIZE = 32
 
 

@@ -54,6 +54,11 @@ class BestMetricCheckpoint(keras.callbacks.Callback):
         metric: one of ``keras_gans.metrics.evaluate``'s metrics (``fid``,
             ``kid``, ``precision``, ``conditional_accuracy``, ...).
         dataset, n, seed, evaluate_kwargs: passed to ``evaluate``.
+        reference_images, feature_network, reference_name: measure with
+            ``evaluate_against`` instead, against these images in this
+            ``FeatureNetwork``'s features (for data with no shipped classifier,
+            e.g. ``transfer_features("cifar10", (64, 64, 1))``); ``metric`` is
+            then one of fid, kid, precision, recall, density, coverage.
         every: measure after every ``every``-th epoch (and the last one).
         mode: ``"min"`` or ``"max"``; default ``min`` for fid/kid/class_kl,
             ``max`` otherwise.
@@ -62,7 +67,8 @@ class BestMetricCheckpoint(keras.callbacks.Callback):
     LOWER_IS_BETTER = ("fid", "kid", "class_kl")
 
     def __init__(self, filepath, metric="fid", dataset="mnist", n=2000, every=1, seed=0,
-                 mode=None, verbose=1, **evaluate_kwargs):
+                 mode=None, verbose=1, reference_images=None, feature_network=None,
+                 reference_name="custom", **evaluate_kwargs):
         super().__init__()
         from keras_gans.core.errors import GANConfigError
         from keras_gans.metrics.evaluation import EXPAND, METRICS
@@ -82,6 +88,12 @@ class BestMetricCheckpoint(keras.callbacks.Callback):
             raise GANConfigError(
                 f"filepath must end in .keras or .weights.h5; got {self.filepath!r}."
             )
+        if (reference_images is None) != (feature_network is None):
+            raise GANConfigError(
+                "reference_images and feature_network go together: pass both (to measure "
+                "against your own images) or neither (the dataset's shipped statistics).")
+        self.reference_images, self.feature_network = reference_images, feature_network
+        self.reference_name = reference_name
         self.metric, self.dataset, self.n, self.every = metric, dataset, int(n), int(every)
         self.seed, self.verbose, self.evaluate_kwargs = seed, verbose, evaluate_kwargs
         self.mode = mode or ("min" if metric in self.LOWER_IS_BETTER else "max")
@@ -110,13 +122,18 @@ class BestMetricCheckpoint(keras.callbacks.Callback):
         import json
         import math
 
-        from keras_gans.metrics.evaluation import evaluate
+        from keras_gans.metrics.evaluation import evaluate, evaluate_against
 
         last = self.params.get("epochs") if self.params else None
         if (epoch + 1) % self.every and (last is None or epoch + 1 != last):
             return
-        results = evaluate(self.model, dataset=self.dataset, metrics=[self.metric],
-                           n=self.n, seed=self.seed, **self.evaluate_kwargs)
+        if self.reference_images is not None:
+            results = evaluate_against(self.model, self.reference_images,
+                                       self.feature_network, [self.metric], n=self.n,
+                                       reference_name=self.reference_name, seed=self.seed)
+        else:
+            results = evaluate(self.model, dataset=self.dataset, metrics=[self.metric],
+                               n=self.n, seed=self.seed, **self.evaluate_kwargs)
         self.name = next(k for k in results if not k.endswith("_std"))
         value = float(results[self.name])
         if logs is not None:

@@ -203,6 +203,49 @@ def test_best_checkpoint_measures_for_real_and_logs_it(tmp_path, digits28):
         BestMetricCheckpoint(path, "pr")
 
 
+def test_transfer_features_take_grayscale_of_another_size(digits28):
+    """The CIFAR-10 classifier's features for 28 px grayscale: the same as
+    repeating the channel and resizing by hand; other channel counts refused."""
+    from keras_gans.metrics import load_classifier, transfer_features
+    from keras_gans.metrics.feature_nets import FEATURE_LAYER
+
+    x = digits28[0][:8]
+    net = transfer_features("cifar10", (28, 28, 1))
+    assert net.name == "cifar10_classifier" and not net.has_logits
+    got, probs = net(x)
+    assert got.shape == (8, 128) and probs is None
+    clf = load_classifier("cifar10")
+    by_hand = keras.Model(clf.inputs, clf.get_layer(FEATURE_LAYER).output)
+    rgb = keras.ops.image.resize(np.repeat(x, 3, axis=-1), (32, 32), interpolation="bilinear")
+    want = keras.ops.convert_to_numpy(by_hand(rgb))
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * np.abs(want).max())
+    assert np.abs(got[0] - got[1]).max() > 1e-3  # different digits, different features
+    with pytest.raises(GANConfigError, match="image shape"):
+        transfer_features("cifar10", (28, 28, 2))
+
+
+def test_best_checkpoint_against_reference_images(tmp_path, digits28):
+    """reference_images + feature_network: evaluate_against's protocol name and
+    value, logged, and the checkpoint kept."""
+    from keras_gans.callbacks import BestMetricCheckpoint
+    from keras_gans.metrics import evaluate_against, transfer_features
+
+    x = digits28[0][:64]
+    net = transfer_features("cifar10", (28, 28, 1))
+    model = _tiny_gan(digits28)
+    path = tmp_path / "best.weights.h5"
+    best = BestMetricCheckpoint(path, "kid", n=64, seed=3, reference_images=x,
+                                feature_network=net, reference_name="digits64", verbose=0)
+    history = model.fit(x, batch_size=32, epochs=1, verbose=0, callbacks=[best])
+    key = "kid_digits64_cifar10_classifier_64"
+    assert history.history[key] == [best.best]
+    again = evaluate_against(model, x, net, ["kid"], n=64, reference_name="digits64", seed=3)
+    np.testing.assert_allclose(again[key], best.best, rtol=1e-6)
+    assert path.exists()
+    with pytest.raises(GANConfigError, match="go together"):
+        BestMetricCheckpoint(path, "fid", reference_images=x)
+
+
 def test_cli_evaluate_prints_a_table_and_json(tmp_path, capsys, digits28):
     model = _tiny_gan(digits28)
     model.fit(digits28[0][:32], batch_size=32, epochs=1, verbose=0)

@@ -96,6 +96,12 @@ def test_every_card_is_complete_and_names_its_protocol(name):
         assert {"no_translation_" + k.replace("translation_accuracy_", "")
                 for k in meta["metrics"]} == set(meta["baselines"])
         return
+    if meta["selection"].get("scoring") == "transfer":
+        # no classifier of its own: 10k samples against the test (and train)
+        # images in the CIFAR-10 classifier's features
+        for m in ("fid", "kid", "precision", "recall", "density", "coverage"):
+            assert f"{m}_{meta['dataset']}_test_cifar10_classifier_10k" in meta["metrics"], m
+        return
     # the zoo protocol: 10k samples against the test split, the shipped classifier
     fid_key = f"fid_{meta['dataset']}_classifier_test_10k"
     assert fid_key in meta["metrics"], sorted(meta["metrics"])
@@ -118,7 +124,14 @@ def test_every_entry_measures_here_what_chose_its_epoch(name):
     meta = _meta(name)
     sel = meta["selection"]
     model = _model(name)
-    got = evaluate(model, meta["dataset"], ["fid"], n=sel["n"], seed=sel["seed"])
+    if sel.get("scoring") == "transfer":  # against the train images, another net's features
+        if not os.path.exists(DATA_DIR):
+            pytest.skip("the offline datasets (../shared/datasets) are not here")
+        got = _recipe("train_preset.py").measure_transfer(
+            model, {"dataset": meta["dataset"]}, DATA_DIR, ["fid"], n=sel["n"],
+            seed=sel["seed"], splits=(sel["split"],))
+    else:
+        got = evaluate(model, meta["dataset"], ["fid"], n=sel["n"], seed=sel["seed"])
     assert list(got) == [sel["metric"]]
     np.testing.assert_allclose(got[sel["metric"]], sel["value"], rtol=0.01)
 

@@ -15,6 +15,7 @@ from keras_gans.metrics.feature_nets import (
     inception_features,
     load_classifier,
     load_reference_stats,
+    transfer_features,
 )
 from keras_gans.metrics.fid import (
     RunningStatistics,
@@ -44,5 +45,6 @@ __all__ = [
     "frechet_distance", "inception_features", "inception_score", "kernel_distance",
     "knn_accuracy", "linear_probe_accuracy", "load_classifier", "load_reference_stats",
     "metric_name", "mode_coverage", "precision_recall", "reconstruction_error",
-    "shipped_translation_accuracy", "translation_accuracy", "translation_metric_name",
+    "shipped_translation_accuracy", "transfer_features", "translation_accuracy",
+    "translation_metric_name",
 ]

@@ -247,6 +247,32 @@ def classifier_features(dataset, root=None) -> FeatureNetwork:
                          DATASETS[dataset])
 
 
+def transfer_features(dataset, image_shape, root=None) -> FeatureNetwork:
+    """The shipped classifier of ``dataset`` as a generic feature network for
+    images it was not trained on: its 128-d ``features`` layer, grayscale
+    repeated to RGB where it takes RGB, resized bilinearly to its size. E.g.
+    ``transfer_features("cifar10", (64, 64, 1))`` for the 64 px grayscale faces,
+    which have no classifier of their own. No class probabilities (no IS or
+    class metrics): use it with ``evaluate_against``."""
+    dataset = check_dataset(dataset)
+    target = DATASETS[dataset]
+    image_shape = tuple(int(s) for s in image_shape)
+    if len(image_shape) != 3 or image_shape[-1] not in (1, target[-1]):
+        raise GANConfigError(
+            f"transfer_features({dataset!r}) takes (H, W, {target[-1]}) images, or (H, W, 1) "
+            f"repeated to {target[-1]} channels; got image shape {image_shape}.")
+    clf = load_classifier(dataset, root)
+    features = keras.Model(clf.inputs, clf.get_layer(FEATURE_LAYER).output)
+    x_in = keras.Input(image_shape)
+    x = x_in
+    if image_shape[-1] != target[-1]:
+        x = layers.Concatenate()([x] * target[-1])
+    if image_shape[:2] != tuple(target[:2]):
+        x = layers.Resizing(*target[:2], interpolation="bilinear")(x)
+    return FeatureNetwork(keras.Model(x_in, features(x)), f"{dataset}_classifier", image_shape,
+                          has_logits=False)
+
+
 def inception_features(weights=None, channels=None) -> FeatureNetwork:
     """InceptionV3 pool3 features (2048-d) at 299x299, the FID of the papers.
 

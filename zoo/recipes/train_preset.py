@@ -45,12 +45,16 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, ROOT)
 
 import keras
+import numpy as np
 
 LICENSES = {
     "mnist": "MNIST (LeCun, Cortes, Burges), CC BY-SA 3.0 as distributed by Keras",
     "fashion_mnist": "Fashion-MNIST (Zalando Research), MIT License",
     "cifar10": "CIFAR-10 (Krizhevsky 2009), test split only, decoded from JPEG q75; "
                "no license stated by its authors",
+    "celeba_gray_subset_64": "CelebA (Liu et al. 2015): 1,500 grayscale crops of 50 "
+                             "identities (GitHub Nikhil4902/CelebA_Dataset, no license "
+                             "file), 64 px; CelebA's terms: non-commercial research only",
 }
 PAPERS = {
     "GAN": "Goodfellow et al. 2014, Generative Adversarial Networks",
@@ -106,6 +110,20 @@ ENTRIES = {
         "epochs": 100, "batch_size": 32, "steps_per_epoch": 200,
         "description": "StyleGAN-lite: mapping MLP, modulated-conv synthesis from a learned "
                        "constant, noise inputs, EMA generator, style mixing, lazy R1"},
+    # The 64 px grayscale faces: 1,200 train images and no classifier of their
+    # own, so FID/KID are taken in the shipped CIFAR-10 classifier's features
+    # (transfer_features: gray repeated to RGB, resized to 32 px), the kept epoch
+    # chosen against the 1,200 train faces and the card measured against the
+    # 150 test faces (and the train faces). DiffAugment: the data is small.
+    "stylegan_faces_64": {
+        "variant": "stylegan", "dataset": "celeba_gray_subset_64", "scoring": "transfer",
+        "model": {"latent_dim": 64, "channels": 64, "channel_base": 512, "mapping_layers": 4,
+                  "r1_gamma": 0.05, "r1_interval": 16, "ema_decay": 0.995,
+                  "augment": "color,translation,cutout"},
+        "epochs": 1000, "batch_size": 32, "select_every": 4,
+        "description": "StyleGAN-lite with DiffAugment: mapping MLP, modulated-conv synthesis "
+                       "from a learned constant, noise inputs, EMA generator, style mixing, "
+                       "lazy R1"},
     "dcgan_cifar10": {
         "variant": "dcgan", "dataset": "cifar10", "model": {}, "epochs": 60, "batch_size": 64,
         "description": "DCGAN on the 10,000 CIFAR-10 test images that are shipped "
@@ -118,6 +136,30 @@ ENTRIES = {
 WEIGHTS_DTYPE = "float16"
 QUICK_SEED = 1234  # the per-epoch FID's samples (the final measurement uses seed 0)
 FULL_METRICS = ["fid", "kid", "pr", "dc", "is", "class_coverage", "class_kl"]
+
+
+def transfer_protocol(entry, data_dir):
+    """For an entry scored in another dataset's features ("scoring": "transfer"):
+    the feature network and {split: reference images}."""
+    from keras_gans.data import load
+    from keras_gans.metrics import transfer_features
+
+    refs = {split: load(entry["dataset"], split, data_dir=data_dir)[0]
+            for split in ("train", "test")}
+    return transfer_features("cifar10", refs["train"].shape[1:]), refs
+
+
+def measure_transfer(model, entry, data_dir, metrics, n, seed, splits=("test", "train")):
+    """{protocol name: value}: ``metrics`` of ``n`` samples against each split's
+    images (names ``<metric>_<dataset>_<split>_cifar10_classifier_<n>``)."""
+    from keras_gans.metrics import evaluate_against
+
+    net, refs = transfer_protocol(entry, data_dir)
+    out = {}
+    for split in splits:
+        out.update(evaluate_against(model, refs[split], net, metrics, n=n, seed=seed,
+                                    reference_name=f"{entry['dataset']}_{split}"))
+    return {k: v for k, v in out.items() if not k.endswith("_std")}
 
 
 def build(entry, x_shape, seed):
@@ -179,8 +221,19 @@ def train(name, args):
                          seed=seed)
     epochs = args.epochs or entry["epochs"]
     best_path = os.path.join(run, "best.weights.h5")
-    best = BestMetricCheckpoint(best_path, metric="fid", dataset=entry["dataset"],
-                                n=args.quick_n, seed=QUICK_SEED)
+    transfer = entry.get("scoring") == "transfer"
+    if transfer:  # against the train images, all of them (n = their count)
+        net, refs = transfer_protocol(entry, args.data_dir)
+        quick_n = len(refs["train"])
+        best = BestMetricCheckpoint(best_path, metric="fid", n=quick_n, seed=QUICK_SEED,
+                                    every=entry.get("select_every", 1),
+                                    reference_images=refs["train"], feature_network=net,
+                                    reference_name=f"{entry['dataset']}_train")
+    else:
+        quick_n = args.quick_n
+        best = BestMetricCheckpoint(best_path, metric="fid", dataset=entry["dataset"],
+                                    n=quick_n, seed=QUICK_SEED,
+                                    every=entry.get("select_every", 1))
     history, log = epoch_history(os.path.join(run, "history.json"))
     t0 = time.time()
     model.fit(data, epochs=epochs, shuffle=False, verbose=2,
@@ -195,7 +248,11 @@ def train(name, args):
     round_weights(model, WEIGHTS_DTYPE)  # measure what ships
     wanted = FULL_METRICS + (["conditional_accuracy"] if conditional else [])
     t1 = time.time()
-    metrics = evaluate(model, entry["dataset"], wanted, n=args.n, seed=0)
+    if transfer:
+        metrics = measure_transfer(model, entry, args.data_dir, ["fid", "kid", "pr", "dc"],
+                                   n=args.n, seed=0)
+    else:
+        metrics = evaluate(model, entry["dataset"], wanted, n=args.n, seed=0)
     eval_seconds = time.time() - t1
     command = (f"KERAS_BACKEND={keras.backend.backend()} python zoo/recipes/train_preset.py "
                f"{name} --data-dir ../shared/datasets" + (f" --epochs {epochs}" if args.epochs
@@ -224,12 +281,33 @@ def train(name, args):
         # the per-epoch measurement that chose the kept epoch; tests/test_zoo.py
         # recomputes it from the shipped weights on every backend
         "selection": {"metric": best_record["metric"], "value": best_record["value"],
-                      "n": args.quick_n, "seed": QUICK_SEED, "epoch": best_record["epoch"]},
+                      "n": quick_n, "seed": QUICK_SEED, "epoch": best_record["epoch"],
+                      **({"scoring": "transfer", "split": "train",
+                          "feature_network": "transfer_features('cifar10', image shape)"}
+                         if transfer else {})},
         "seed": seed,
         "metrics": {k: round(float(v), 6) for k, v in metrics.items()},
         "evaluation_seconds": round(eval_seconds, 1),
         "history": history,
     }
+    if transfer:
+        # the scale of these numbers: held-out real images (the validation split)
+        from keras_gans.data import scale_images
+        from keras_gans.data.datasets import find_local
+
+        with np.load(find_local(entry["dataset"], args.data_dir)) as f:
+            real = scale_images(f["x_val"]) if "x_val" in f else None
+        if real is not None:
+            meta["baselines"] = {
+                "real_val_images_" + k: round(float(v), 6)
+                for k, v in measure_transfer(real, entry, args.data_dir, ["fid", "kid", "pr"],
+                                             n=len(real), seed=0).items()}
+        meta["note"] = ("No classifier ships for these images: FID, KID, precision/recall and "
+                        "density/coverage are taken in the shipped CIFAR-10 classifier's 128-d "
+                        "features (grayscale repeated to RGB, resized to 32 px), 10k samples "
+                        f"against the {len(refs['test'])} test images and against the "
+                        f"{len(refs['train'])} train images. The test split is small: read "
+                        "KID first. The kept epoch was chosen by FID against the train images.")
     if entry["dataset"] == "cifar10":
         meta["note"] = ("Only the CIFAR-10 test split is shipped here, so this model is "
                         "trained on the 10,000 test images and measured against the same "

@@ -417,7 +417,7 @@ def table(presets_meta, anchor=None):
             f"| `{name}` | {meta.get('variant')} | {meta.get('dataset')} "
             f"| {fmt(pick(m, 'fid_'), 4)} | {fmt(pick(m, 'kid_'))} "
             f"| {fmt(pr[0], 2)} / {fmt(pr[1], 2)} "
-            f"| {'' if cov is None else round(cov * 10)}/10 "
+            f"| {'' if cov is None else f'{round(cov * 10)}/10'} "
             f"| {fmt(pick(m, 'conditional_accuracy_'), 3)} "
             f"| {meta.get('best_epoch', '')}/{meta.get('epochs_trained', '')} "
             f"| {'' if g is None else f'{g / 1e3:.0f}k'} / {'' if d is None else f'{d / 1e3:.0f}k'} |")

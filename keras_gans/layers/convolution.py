@@ -51,10 +51,23 @@ def _torch_inputs(layer, inputs):
     return x, kernel
 
 
-def _onednn(dtype):
+def _onednn(x):
+    """Whether torch convolves ``x`` with oneDNN (CPU) or cuDNN: else it runs
+    its slow_conv2d, which wants contiguous NCHW tensors. float64 never has a
+    oneDNN kernel; float16 and bfloat16 have one only where the CPU does (an
+    AMD EPYC here: bfloat16 yes, float16 no)."""
     import torch
 
-    return dtype in (torch.float32, torch.float16, torch.bfloat16)
+    if x.device.type != "cpu" or x.dtype == torch.float32:
+        return True
+    try:
+        if x.dtype == torch.bfloat16:
+            return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        if x.dtype == torch.float16:
+            return bool(torch.ops.mkldnn._is_mkldnn_fp16_supported())
+    except (AttributeError, RuntimeError):  # a torch without these queries
+        return False
+    return False
 
 
 def _to_layout(layer, out):
@@ -74,10 +87,9 @@ def _torch_conv2d(layer, x, kernel, bias):
 
     # Keras kernel (kh, kw, in / groups, out) -> torch (out, in / groups, kh, kw).
     weight = kernel.permute(3, 2, 0, 1)
-    if not _onednn(x.dtype):
-        # float64 runs torch's slow_conv2d, which wants contiguous NCHW tensors
-        # (its backward refuses a permuted weight: Keras' own torch Conv2D
-        # fails there with one output filter).
+    if not _onednn(x):
+        # torch's slow_conv2d backward refuses a permuted weight (Keras' own
+        # torch Conv2D fails there with one output filter): contiguous copies.
         x, weight = x.contiguous(), weight.contiguous()
     elif x.is_contiguous(memory_format=torch.channels_last):
         # What oneDNN wants with a channels_last input (Keras copies it too).

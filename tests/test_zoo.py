@@ -125,8 +125,9 @@ def test_every_entry_measures_here_what_chose_its_epoch(name):
     sel = meta["selection"]
     model = _model(name)
     if sel.get("scoring") == "transfer":  # against the train images, another net's features
-        if not os.path.exists(DATA_DIR):
-            pytest.skip("the offline datasets (../shared/datasets) are not here")
+        if not os.path.exists(os.path.join(DATA_DIR, f"{meta['dataset']}.npz")):
+            pytest.skip(f"the offline dataset {meta['dataset']}.npz (../shared/datasets) "
+                        "is not here")
         got = _recipe("train_preset.py").measure_transfer(
             model, {"dataset": meta["dataset"]}, DATA_DIR, ["fid"], n=sel["n"],
             seed=sel["seed"], splits=(sel["split"],))

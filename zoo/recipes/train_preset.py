@@ -149,12 +149,14 @@ def transfer_protocol(entry, data_dir):
     return transfer_features("cifar10", refs["train"].shape[1:]), refs
 
 
-def measure_transfer(model, entry, data_dir, metrics, n, seed, splits=("test", "train")):
+def measure_transfer(model, entry, data_dir, metrics, n, seed, splits=("test", "train"),
+                     protocol=None):
     """{protocol name: value}: ``metrics`` of ``n`` samples against each split's
-    images (names ``<metric>_<dataset>_<split>_cifar10_classifier_<n>``)."""
+    images (names ``<metric>_<dataset>_<split>_cifar10_classifier_<n>``);
+    ``protocol``: ``transfer_protocol``'s result, if it is already at hand."""
     from keras_gans.metrics import evaluate_against
 
-    net, refs = transfer_protocol(entry, data_dir)
+    net, refs = protocol or transfer_protocol(entry, data_dir)
     out = {}
     for split in splits:
         out.update(evaluate_against(model, refs[split], net, metrics, n=n, seed=seed,
@@ -250,7 +252,7 @@ def train(name, args):
     t1 = time.time()
     if transfer:
         metrics = measure_transfer(model, entry, args.data_dir, ["fid", "kid", "pr", "dc"],
-                                   n=args.n, seed=0)
+                                   n=args.n, seed=0, protocol=(net, refs))
     else:
         metrics = evaluate(model, entry["dataset"], wanted, n=args.n, seed=0)
     eval_seconds = time.time() - t1
@@ -301,7 +303,8 @@ def train(name, args):
             meta["baselines"] = {
                 "real_val_images_" + k: round(float(v), 6)
                 for k, v in measure_transfer(real, entry, args.data_dir, ["fid", "kid", "pr"],
-                                             n=len(real), seed=0).items()}
+                                             n=len(real), seed=0,
+                                             protocol=(net, refs)).items()}
         meta["note"] = ("No classifier ships for these images: FID, KID, precision/recall and "
                         "density/coverage are taken in the shipped CIFAR-10 classifier's 128-d "
                         "features (grayscale repeated to RGB, resized to 32 px), 10k samples "

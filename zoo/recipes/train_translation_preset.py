@@ -120,21 +120,14 @@ def _domains(entry, split, data_dir):
     return dict(zip(entry["pair"], (pair.x_a, pair.x_b)))
 
 
-def _cifar_features(side):
-    from keras_gans.metrics import FeatureNetwork, load_classifier
-
-    return FeatureNetwork(load_classifier("cifar10"), "cifar10_classifier", (side, side, 3),
-                          resize=(32, 32))
-
-
 def measure_kid(model, entry, split, n, seed, data_dir):
     """{KID and FID name: value} of each direction's translations (or, with
     ``model=None``, of the untranslated source images) against the target
     domain's images of ``split``; ``n`` seeded source images (None: all)."""
-    from keras_gans.metrics import evaluate_against
+    from keras_gans.metrics import evaluate_against, transfer_features
 
     images = _domains(entry, split, data_dir)
-    net = _cifar_features(entry["size"])
+    net = transfer_features("cifar10", (entry["size"], entry["size"], 3))
     out = {}
     for direction, source, target in entry["directions"]:
         x = images[source]

@@ -179,6 +179,28 @@ def test_unlabelled_translators_move_towards_the_target(name):
             assert value < meta["baselines"]["no_translation_" + key], (key, value)
 
 
+@needs_data
+@pytest.mark.parametrize("name", [n for n in TRANSLATORS if "content" in _meta(n)])
+def test_unlabelled_translators_keep_their_input(name):
+    """KID says only that the translations look like the target domain, which a
+    generator that ignores its input also achieves. The round trip
+    x -> G(x) -> F(G(x)) must come back to each test image (its MSE under half
+    that of unrelated test pairs), re-measured here on this backend."""
+    meta = _meta(name)
+    sel = meta["selection"]
+    entry = {"directions": [tuple(d) for d in sel["directions"]],
+             "load_pair": sel["load_pair"], "pair": sel["pair"]}
+    got = _recipe("train_translation_preset.py").measure_content(_model(name), entry,
+                                                                  DATA_DIR)
+    assert set(got) == set(meta["content"])
+    for key, value in got.items():
+        np.testing.assert_allclose(value, meta["content"][key], rtol=0.02, atol=1e-4,
+                                   err_msg=key)
+        if key.startswith("round_trip_mse_"):
+            unrelated = got[key.replace("round_trip_mse_", "unrelated_pairs_mse_")]
+            assert value < 0.5 * unrelated, (key, value, unrelated)
+
+
 def _anchor():
     with open(ANCHOR, encoding="utf-8") as f:
         return json.load(f)

@@ -8,26 +8,19 @@ as MNIST's digits sit in a 20 px box.
 
 import numpy as np
 import pytest
+from digit_frames import SMALL, shrink, shuffled_digits
 
 from keras_gans.core.errors import GANConfigError, GANInputError
-from keras_gans.data import load_digits, resize_images
-from keras_gans.networks.classifier import classifier_accuracy, train_classifier, zoom_shift
-
-SMALL = {"filters": 8, "feature_dim": 32}
-
-
-def _shrink(x, side=18):
-    out = np.full_like(x, -1.0)
-    lo = (x.shape[1] - side) // 2
-    out[:, lo : lo + side, lo : lo + side] = resize_images(x, side)
-    return out
+from keras_gans.networks.classifier import (
+    classifier_accuracy,
+    train_classifier,
+    zoom_shift,
+)
 
 
 @pytest.fixture(scope="module")
 def digits():
-    x, y = load_digits(28)
-    order = np.random.default_rng(0).permutation(len(x))
-    return x[order], y[order]
+    return shuffled_digits()
 
 
 def test_zoom_shift_keeps_shape_range_and_shrinks_into_the_frame(digits):
@@ -35,10 +28,9 @@ def test_zoom_shift_keeps_shape_range_and_shrinks_into_the_frame(digits):
     out = zoom_shift(x, np.random.default_rng(0))
     assert out.shape == x.shape and out.dtype == np.float32
     assert out.min() >= -1.0 and out.max() <= 1.0
-    # every copy is the digit at some side in [18, 28] px on a -1 background:
-    # the shrunk ones have background rows/columns the originals lack
+    # some copies are shrunk, some not: side 28 is one of the six sides
     changed = [not np.allclose(a, b) for a, b in zip(out, x)]
-    assert 0 < sum(changed) < len(x)  # side 28 (no zoom) is one of the six sides
+    assert 0 < sum(changed) < len(x)
     # two sides only, 14 and 28: each copy is its original or fits in 14 x 14
     half = zoom_shift(x, np.random.default_rng(0), min_scale=0.5, steps=2)
     for a, b in zip(half, x):
@@ -103,7 +95,7 @@ def test_zoom_shift_teaches_the_classifier_the_other_framing(digits):
     seeds); trained on zoom_shift copies of the same images it reads them at
     0.66-0.73, at some cost on full-frame test digits (0.94-0.96 -> 0.86-0.88)."""
     x, y = digits
-    test_shrunk = _shrink(x[1000:])
+    test_shrunk = shrink(x[1000:])
     plain = train_classifier(x[:1000], y[:1000], epochs=6, seed=0, **SMALL)
     zoomed = train_classifier(x[:1000], y[:1000], epochs=6, seed=0, augment="zoom_shift",
                               **SMALL)

@@ -10,10 +10,11 @@ from a disjoint set of images (the domains are unpaired).
 import keras
 import numpy as np
 import pytest
+from digit_frames import SMALL, shrink, shuffled_digits
 from gan_test_case import GANTestMixin, weights_of
 
 from keras_gans.core.errors import GANConfigError, GANInputError
-from keras_gans.data import load_digits, resize_images
+from keras_gans.data import resize_images
 from keras_gans.metrics.translation import translation_accuracy
 from keras_gans.models.dtn import DomainTransferNetwork, total_variation
 from keras_gans.networks.classifier import (
@@ -22,26 +23,15 @@ from keras_gans.networks.classifier import (
     train_classifier,
 )
 
-SMALL = {"filters": 8, "feature_dim": 32}
-
-
-def _shrink(x, side=18):
-    out = np.full_like(x, -1.0)
-    lo = (x.shape[1] - side) // 2
-    out[:, lo : lo + side, lo : lo + side] = resize_images(x, side)
-    return out
-
 
 @pytest.fixture(scope="module")
 def domains():
-    x, y = load_digits(28)
-    order = np.random.default_rng(0).permutation(len(x))
-    x, y = x[order], y[order]
+    x, y = shuffled_digits()
     return {
         "source": (x[:600], y[:600]),
-        "target": (_shrink(x[600:1200]), y[600:1200]),
+        "target": (shrink(x[600:1200]), y[600:1200]),
         "source_test": (x[1200:], y[1200:]),
-        "target_test": (_shrink(x[1200:]), y[1200:]),
+        "target_test": (shrink(x[1200:]), y[1200:]),
     }
 
 

@@ -187,4 +187,4 @@ def zoom_shift(x, rng, min_scale: float = 0.64, fill: float = -1.0, steps: int =
         offsets = rng.integers(0, side - s + 1, (len(idx), 2))
         for n, (j, (oy, ox)) in enumerate(zip(idx, offsets)):
             out[j, oy:oy + s, ox:ox + s] = small[n]
-    return np.clip(out, -1.0, 1.0).astype("float32")
+    return np.clip(out, -1.0, 1.0)  # antialiased resizing may overshoot

@@ -34,11 +34,19 @@ def _same_padding(size, kernel, stride, dilation):
     return total // 2, total - total // 2
 
 
-def _torch_inputs(layer, inputs):
-    """``(x_nchw, kernel)`` as torch tensors if the fast path applies, else None."""
+def _torch_tensor(x):
+    """Whether ``x`` is a torch tensor of the torch backend. torch is imported
+    only then: a TensorFlow- or JAX-only install has no torch to import."""
+    if keras.backend.backend() != "torch":
+        return False
     import torch
 
-    if keras.backend.backend() != "torch" or not isinstance(inputs, torch.Tensor):
+    return isinstance(x, torch.Tensor)
+
+
+def _torch_inputs(layer, inputs):
+    """``(x_nchw, kernel)`` as torch tensors if the fast path applies, else None."""
+    if not _torch_tensor(inputs):
         return None
     if inputs.ndim != 4 or getattr(layer, "lora_enabled", False):
         return None
@@ -127,10 +135,7 @@ class Conv2D(keras.layers.Conv2D):
 
     def convolution_op(self, inputs, kernel):
         # Also what SpectralNormalization calls with its normalised kernel.
-        import torch
-
-        if (keras.backend.backend() == "torch" and isinstance(inputs, torch.Tensor)
-                and inputs.ndim == 4):
+        if _torch_tensor(inputs) and inputs.ndim == 4:
             kernel = keras.ops.convert_to_tensor(kernel)
             if kernel.dtype == inputs.dtype and inputs.is_floating_point():
                 x = inputs.permute(0, 3, 1, 2) if self.data_format == "channels_last" else inputs

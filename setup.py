@@ -9,8 +9,12 @@ def _readme():
         return f.read()
 
 
-# Pinned to what the test suite runs on (see .ci/run).
-TENSORFLOW = ["tensorflow-cpu==2.21.0", "tensorflow-datasets==4.9.10"]
+# Pinned to what the test suite runs on (see .ci/run). tensorflow-cpu brings
+# neither tensorboard (keras.callbacks.TensorBoard needs it) nor
+# importlib_resources, which tensorflow-datasets imports (through etils) as soon
+# as it prepares a dataset.
+TENSORFLOW = ["tensorflow-cpu==2.21.0", "tensorflow-datasets==4.9.10", "tensorboard==2.21.0",
+              "importlib_resources==7.1.0"]
 JAX = ["jax[cpu]==0.10.2"]
 # Exactly 2.13.0: its CPU wheel is the one these machines hold; other versions
 # pull several GB of CUDA packages.

@@ -2,6 +2,11 @@
 
 __version__ = "0.1.0"
 
+from keras_gans import _console
+
+if _console.is_command():  # before Keras imports TensorFlow (keras_gans/_console.py)
+    _console.quiet_native_logs()
+
 from keras_gans import (
     augment,
     data,

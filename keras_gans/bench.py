@@ -332,25 +332,6 @@ def format_table(header, rows):
 
 
 # ---------------------------------------------------------------------- CLI
-def add_arguments(parser):
-    """The options of ``keras-gans bench``."""
-    parser.add_argument("--variants", default=",".join(DEFAULT_VARIANTS),
-                        help="comma-separated variant names, or 'all' (default: %(default)s)")
-    parser.add_argument("--batch-size", type=int, nargs="+", default=[64],
-                        help="one or more batch sizes (default: 64)")
-    parser.add_argument("--steps", type=int, default=5, help="timed steps (default: 5)")
-    parser.add_argument("--warmup", type=int, default=2,
-                        help="untimed steps first; the first one (tracing and "
-                        "compilation) is reported as 'compile s' (default: 2)")
-    parser.add_argument("--dtype-policy", nargs="+", default=["float32"],
-                        metavar="POLICY",
-                        help="one or more Keras dtype policies, e.g. float32 "
-                        "mixed_bfloat16 mixed_float16; each model is built under it and "
-                        "steps/s is also given as a ratio to the first (default: float32)")
-    parser.add_argument("--csv", default=None, metavar="PATH",
-                        help="also append the results to this CSV file")
-
-
 def run_cli(args, out=print):
     """``keras-gans bench``: time the variants on this backend, print a table."""
     import keras

@@ -56,9 +56,9 @@ def main(out):
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import keras
     import numpy as np
+    from small_variants import ALL_VARIANTS, batch_size, fit_args
 
     from keras_gans.cli import main as cli
-    from small_variants import ALL_VARIANTS, batch_size, fit_args
 
     assert keras.backend.backend() == backend
     for name, make in ALL_VARIANTS.items():

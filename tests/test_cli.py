@@ -96,8 +96,15 @@ def test_list_and_info_show_presets(monkeypatch, capsys):
 
     monkeypatch.setenv(presets.DIR_ENV, os.path.dirname(FIXTURE))
     assert main(["list"]) == 0
-    assert "cgan_digits8_tiny" in capsys.readouterr().out
+    listed = capsys.readouterr().out
+    assert "cgan_digits8_tiny" in listed
+    assert max(len(line) for line in listed.splitlines()) <= 100
     assert main(["info", "cgan_digits8_tiny"]) == 0
+    card = capsys.readouterr().out.splitlines()
+    assert card[0].startswith("cgan_digits8_tiny: ") and len(card) <= 40
+    assert any(line.split() == ["variant:", "ConditionalGAN"] for line in card)
+    assert any("sha256-checked" in line for line in card)
+    assert main(["info", "cgan_digits8_tiny", "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["variant"] == "ConditionalGAN" and "sha256" in info
     assert main(["info", "cgan_digits8_tinny"]) == 2

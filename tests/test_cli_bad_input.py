@@ -43,11 +43,16 @@ def test_missing_and_corrupt_dataset_files(tmp_path, capsys):
     empty.mkdir()
     fails_clearly(capsys, [*train, "--dataset", "usps", "--data-dir", str(empty), *out],
                   "No local file usps.npz")
-    (tmp_path / "mnist.npz").write_bytes(b"this is not a zip archive")
-    fails_clearly(capsys, [*train, "--dataset", "mnist", "--data-dir", str(tmp_path), *out],
-                  "Cannot read dataset file .*mnist.npz.*Re-create or re-download")
-    fails_clearly(capsys, [*train, "--dataset", str(tmp_path / "mnist.npz"), *out],
-                  "Cannot read dataset file")
+    # random bytes: numpy would call them pickled data and suggest allow_pickle
+    (tmp_path / "mnist.npz").write_bytes(np.random.default_rng(0).bytes(4096))
+    for argv in ([*train, "--dataset", "mnist", "--data-dir", str(tmp_path), *out],
+                 [*train, "--dataset", str(tmp_path / "mnist.npz"), *out],
+                 ["project", "dcgan_mnist", str(tmp_path / "mnist.npz"), "--out",
+                  str(tmp_path / "proj")]):
+        line = fails_clearly(capsys, argv, "mnist.npz is not an .npz file.*Re-create it")
+        assert "pickle" not in line
+    fails_clearly(capsys, [*train, "--dataset", "mnsit", "--data-dir", str(empty), *out],
+                  "Unknown dataset 'mnsit'.*Did you mean 'mnist'.*--data-dir")
     np.savez(tmp_path / "other.npz", images=np.zeros((4, 28, 28), "uint8"))
     fails_clearly(capsys, [*train, "--dataset", str(tmp_path / "other.npz"), *out],
                   r"has no 'x_train' array \(it has \['images'\]\)")

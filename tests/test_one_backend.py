@@ -17,6 +17,6 @@ def test_every_variant_and_the_readme_command_without_the_other_backends(tmp_pat
     env = dict(os.environ, KERAS_BACKEND=keras.backend.backend())
     proc = subprocess.run([sys.executable, os.path.join(HERE, "one_backend_smoke.py"),
                            str(tmp_path)], env=env, capture_output=True, text=True,
-                          timeout=900)
+                          timeout=900, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "README command 1: ok" in proc.stdout

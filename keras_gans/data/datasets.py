@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from keras_gans.core.errors import GANConfigError, GANInputError
+from keras_gans.core.errors import GANConfigError, GANInputError, did_you_mean
 
 # name -> tensorflow-datasets name (None: no tfds equivalent)
 TFDS_NAMES = {
@@ -108,9 +108,34 @@ def load(name, split="train", data_dir=None, size=None, with_labels=True):
     return (x, y) if with_labels else x
 
 
+ZIP_MAGIC = b"PK"  # an .npz is a zip archive of .npy files
+
+
+def open_npz(path):
+    """``np.load(path)`` of a real ``.npz`` file, never pickles.
+    Anything else (a truncated download, random bytes, another format) is one
+    GANInputError that names the file, rather than numpy's advice to allow
+    pickles, which is unsafe and would not help a broken file."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except OSError as e:
+        raise GANInputError(f"Cannot read {path}: {e.strerror or e}.") from e
+    if not head.startswith(ZIP_MAGIC):
+        raise GANInputError(
+            f"{path} is not an .npz file (no zip signature at its start): it is corrupt, "
+            "truncated or another format. Re-create it with "
+            "numpy.savez(path, x_train=..., y_train=..., x_test=..., y_test=...)."
+        )
+    try:
+        return np.load(path, allow_pickle=False)
+    except Exception as e:  # zipfile.BadZipFile, ValueError, OSError...
+        raise GANInputError(f"Cannot read {path} as an .npz file ({e}); re-create it.") from e
+
+
 def _load_npz(path, split):
     try:
-        with np.load(path, allow_pickle=False) as f:
+        with open_npz(path) as f:
             keys = set(f.files)
             xk, yk = f"x_{split}", f"y_{split}"
             if xk not in keys:
@@ -129,13 +154,31 @@ def _load_npz(path, split):
     return x, y
 
 
+def known_names(data_dir=None):
+    """The dataset names ``load`` answers to: the built-in ones and every
+    ``<name>.npz`` in the data folders."""
+    names = {"digits", *TFDS_NAMES}
+    for d in _data_dirs(data_dir):
+        if d.is_dir():
+            names.update(p.stem for p in d.glob("*.npz"))
+    return sorted(names)
+
+
 def _load_tfds(name, split, data_dir):
-    if name not in TFDS_NAMES or TFDS_NAMES[name] is None:
+    own = (f"put {name}.npz with x_train, y_train, x_test, y_test in a folder and pass "
+           "data_dir= (--data-dir on the command line)")
+    if name in TFDS_NAMES and TFDS_NAMES[name] is None:
         raise GANConfigError(
-            f"No local file {name}.npz (looked in data_dir= and KERAS_GANS_DATA) and "
-            f"{name!r} is not a tensorflow-datasets dataset keras_gans knows "
-            f"({sorted(k for k, v in TFDS_NAMES.items() if v)}). Put {name}.npz with "
-            "x_train, y_train, x_test, y_test in a folder and pass data_dir=."
+            f"No local file {name}.npz (looked in data_dir= / --data-dir and "
+            f"KERAS_GANS_DATA), and {name!r} has no tensorflow-datasets equivalent: {own}."
+        )
+    if name not in TFDS_NAMES:
+        choices = known_names(data_dir)
+        raise GANConfigError(
+            f"Unknown dataset {name!r}: no local file {name}.npz (looked in data_dir= / "
+            f"--data-dir and KERAS_GANS_DATA) and not one keras_gans knows "
+            f"({', '.join(choices)})." + did_you_mean(name, choices)
+            + f" For your own data, {own}."
         )
     try:
         import tensorflow_datasets as tfds
@@ -145,7 +188,7 @@ def _load_tfds(name, split, data_dir):
     except Exception as e:
         raise GANInputError(
             f"Could not load {name!r} from tensorflow-datasets ({type(e).__name__}: {e}). "
-            f"Without internet, put {name}.npz in a folder and pass data_dir= or set "
-            "KERAS_GANS_DATA."
+            f"Without internet, put {name}.npz in a folder and pass data_dir= "
+            "(--data-dir on the command line) or set KERAS_GANS_DATA."
         ) from e
     return x, y.astype("int64")

@@ -1,0 +1,191 @@
+"""keras-gans train: a variant with model.fit, into a run folder that resumes."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from keras_gans.cli import run_folder, train_data
+from keras_gans.cli._common import SEED, count, positive_float
+
+NAME = "train"
+
+EXAMPLE = """examples:
+  keras-gans train dcgan --dataset digits --epochs 5 --out runs/dcgan_digits
+  keras-gans train wgan_gp --dataset ring8 --epochs 20 --out runs/wgangp_ring8
+  keras-gans train conditional_gan --dataset mnist --data-dir ../shared/datasets --out runs/cgan
+  keras-gans train dcgan --dataset photos/ --image-size 64 --epochs 50 --out runs/mine
+  keras-gans train dcgan --dataset mnist --eval-metric fid --eval-every 5 --out runs/best
+  keras-gans train dcgan --dataset digits --epochs 40 --out runs/dcgan_digits --resume
+
+datasets: digits (scikit-learn's 8x8 digits at 28x28, offline), ring8, grid25
+(synthetic 2-D mixtures), mnist, fashion_mnist, cifar10, usps (a local
+<name>.npz in --data-dir or KERAS_GANS_DATA first, else tensorflow-datasets),
+the path of a .npz file, or a folder of your own PNG/JPEG images (subfolders
+become classes for conditional_gan).
+
+the run folder (--out) holds recipe.json, samples/ (a PNG grid per epoch),
+backup/ (the last completed epoch, for --resume), logs/ (TensorBoard: losses
+and the sample grid each epoch; tensorboard --logdir <out>/logs), model.keras
+(the last model) and, with --eval-metric, best.keras (the best one so far).
+A run that fails before its first epoch leaves no folder behind.
+"""
+
+
+def add_arguments(t):
+    from keras_gans.models import VARIANTS
+
+    t.add_argument("variant", nargs="?", default=None,
+                   help=f"one of {', '.join(VARIANTS)} (or from --recipe)")
+    t.add_argument("--recipe", default=None,
+                   help="a JSON file of these settings (keys as the flags, with "
+                        "underscores: variant, dataset, epochs, batch_size, ...); a run "
+                        "folder's recipe.json reproduces that run. Flags given on the "
+                        "command line win over the file")
+    t.add_argument("--dataset", default="digits",
+                   help="a dataset name, a .npz file or a folder of images (see below)")
+    t.add_argument("--image-size", type=count(1), default=None,
+                   help="resize every image to N x N (needed when a folder's images "
+                        "differ in size; the DCGAN networks take 28, 32 or 64)")
+    t.add_argument("--data-dir", default=None, help="folder with <dataset>.npz files")
+    t.add_argument("--epochs", type=count(1), default=5)
+    t.add_argument("--batch-size", type=count(1), default=64)
+    t.add_argument("--latent-dim", type=count(1), default=None)
+    t.add_argument("--limit", type=count(1), default=None, help="use only the first N samples")
+    t.add_argument("--seed", type=SEED, default=0)
+    t.add_argument("--out", default=None, help="run folder (required, here or in --recipe)")
+    t.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
+    t.add_argument("--resume", action="store_true",
+                   help="continue an interrupted or finished run in --out from its last "
+                        "completed epoch (weights, both optimizers, epoch count)")
+    t.add_argument("--learning-rate", type=positive_float(), default=None,
+                   help="set every player's learning rate (default: the paper's)")
+    t.add_argument("--distribute", choices=("none", "data_parallel"), default="none",
+                   help="data_parallel: split each batch over every device with the "
+                        "backend's own engine (JAX: keras.distribution.DataParallel; "
+                        "TensorFlow: tf.distribute.MirroredStrategy); --batch-size is "
+                        "the global batch. See docs/distributed.md")
+    t.add_argument("--tensorboard", action=argparse.BooleanOptionalAction, default=True,
+                   help="write TensorBoard events to <out>/logs: the losses and the "
+                        "sample grid each epoch (needs TensorFlow installed, on any "
+                        "backend)")
+    t.add_argument("--eval-metric", default=None,
+                   help="measure this metric (fid, kid, precision, ...) during training "
+                        "and keep the best model as <out>/best.keras")
+    t.add_argument("--eval-dataset", default=None,
+                   help="whose feature network and reference statistics to measure "
+                        "against: mnist, fashion_mnist, usps or cifar10 (default: "
+                        "--dataset)")
+    t.add_argument("--eval-every", type=count(1), default=1, help="measure every N epochs "
+                   "(and after the last)")
+    t.add_argument("--eval-n", type=count(2), default=2000, help="generated samples per "
+                   "measurement")
+
+
+def add_parser(sub):
+    t = sub.add_parser(
+        NAME, help="train a variant with model.fit",
+        description="Train a variant with model.fit, show the Keras progress bar, "
+        "write a PNG grid of samples after each epoch and save the model.",
+        epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(t)
+    t.set_defaults(run=run)
+    return t
+
+
+def flags():
+    """{setting: (default, type)} of train's flags: what a recipe is checked against."""
+    p = argparse.ArgumentParser(add_help=False)
+    add_arguments(p)
+    return {a.dest: (a.default, a.type) for a in p._actions}
+
+
+def run(args):
+    from keras_gans.core.errors import GANConfigError
+
+    settings = flags()
+    defaults = {k: v[0] for k, v in settings.items()}
+    args = run_folder.apply_recipe(args, defaults)
+    for key, (_, check) in settings.items():  # a recipe's numbers meet the flags' bounds
+        value = getattr(args, key, None)
+        if callable(check) and value is not None and hasattr(check, "minimum"):
+            try:
+                check(str(value))
+            except argparse.ArgumentTypeError as e:
+                raise GANConfigError(f"--{key.replace('_', '-')} {e}.") from None
+    if not args.variant:
+        raise GANConfigError("Name a variant (keras-gans train dcgan ...) or pass --recipe.")
+    if not args.out:
+        raise GANConfigError("Pass --out (the run folder), or put \"out\" in the recipe.")
+    if getattr(args, "distribute", "none") == "data_parallel":
+        from keras_gans import distribute
+
+        engine = distribute.data_parallel()  # GANConfigError on torch
+        with engine.scope():
+            print(f"data-parallel over {distribute.num_replicas()} device(s) with "
+                  f"{type(engine).__name__}")
+            return _train_in_scope(args, defaults)
+    return _train_in_scope(args, defaults)
+
+
+def _train_in_scope(args, defaults):
+    import keras
+
+    from keras_gans.callbacks import SampleGrid, StopOnDivergence
+    from keras_gans.models import get_variant
+
+    cls = get_variant(args.variant)
+    train_data.check_trainable(cls, args.variant)
+    recipe_path = os.path.join(args.out, "recipe.json")
+    folder = run_folder.RunFolder(args.out, args.resume, args.overwrite)
+    if folder.existing and args.resume:
+        run_folder.check_same_recipe(recipe_path, args, defaults)
+    eval_dataset = train_data.check_eval_flags(args, defaults)
+    keras.utils.set_random_seed(args.seed)
+    x, y = train_data.load_data(args)
+    model = train_data.build_model(cls, args, x, y)
+    y = y if getattr(model, "num_classes", None) else None
+    if eval_dataset is not None:
+        train_data.check_eval_shape(model, eval_dataset)
+    model.compile()
+    with folder:
+        os.makedirs(args.out, exist_ok=True)
+        run_folder.write_recipe(recipe_path, args, keras.backend.backend(),
+                                resumed=folder.existing and args.resume)
+        print(f"training {cls.__name__} on {args.dataset} ({len(x)} samples, "
+              f"shape {tuple(x.shape[1:])}) with the {keras.backend.backend()} backend")
+        guard = StopOnDivergence()
+        backup = os.path.join(args.out, "backup")
+        grids = SampleGrid(os.path.join(args.out, "samples"), n=64, seed=args.seed)
+        data, callbacks = train_data.fit_inputs(args, model, x, y, guard, grids, eval_dataset)
+        callbacks.append(keras.callbacks.LambdaCallback(
+            on_epoch_end=lambda epoch, logs: guard.diverged or folder.epoch_done()))
+        model.fit(data, epochs=args.epochs, shuffle=False,  # EpochShuffled shuffles
+                  callbacks=callbacks + tensorboard_callbacks(args, grids))
+        if guard.diverged:
+            raise train_data.divergence_error(guard, backup)
+    path = os.path.join(args.out, "model.keras")
+    tmp = os.path.join(args.out, "model.tmp.keras")
+    model.save(tmp)
+    os.replace(tmp, path)  # a crash mid-save never leaves a half-written model.keras
+    print(f"saved {path} and sample grids in {os.path.join(args.out, 'samples')}")
+    if eval_dataset is not None and os.path.exists(os.path.join(args.out, "best.keras")):
+        print(f"best so far: {os.path.join(args.out, 'best.keras')}")
+    return 0
+
+
+def tensorboard_callbacks(args, grids):
+    """TensorBoard events in <out>/logs (the epoch's losses and sample grid);
+    nothing, with a note, without TensorFlow, whose summary writer writes them
+    on every backend."""
+    if not getattr(args, "tensorboard", True):
+        return []
+    from keras_gans.callbacks import TensorBoardEvents, tensorflow_or_none
+
+    if tensorflow_or_none() is None:
+        print("note: TensorFlow is not installed, so no TensorBoard events are written "
+              "(pip install tensorflow-cpu to get them; --no-tensorboard silences this "
+              "note).", file=sys.stderr)
+        return []
+    return [TensorBoardEvents(os.path.join(args.out, "logs"), grids)]

@@ -126,6 +126,35 @@ def test_unpaired_batches_repair_each_epoch():
     assert sorted(ds.idx_a) == list(range(10))
 
 
+def test_jitter_and_flip_crops_and_mirrors_with_keras_layers():
+    """CycleGAN's jitter through UnpairedBatches: same shape and range, each
+    image a crop of its enlarged self, about half of them mirrored, the same
+    batches again from the same seed."""
+    rng = np.random.default_rng(0)
+    # a left-right ramp: a mirrored image's ramp runs the other way
+    ramp = np.linspace(-1, 1, 16, dtype="float32")[None, None, :, None]
+    x = np.repeat(np.repeat(ramp, 16, axis=1), 64, axis=0)
+    x = (x + rng.normal(0, 0.01, x.shape)).clip(-1, 1).astype("float32")
+
+    def batches(seed):
+        ds = two_domain.UnpairedBatches(x, x[::-1], batch_size=64, seed=0,
+                                        augment=two_domain.jitter_and_flip(16, seed=seed))
+        return ds[0]
+
+    a, b = batches(seed=3)
+    assert a.shape == b.shape == x.shape and a.dtype == x.dtype
+    assert a.min() >= -1 and a.max() <= 1
+    slope = np.sign(a[:, 8, -1, 0] - a[:, 8, 0, 0])
+    assert 16 <= (slope < 0).sum() <= 48  # mirrored about half the time
+    assert not np.allclose(a, x)  # cropped: the ramps moved
+    again, _ = batches(seed=3)
+    np.testing.assert_allclose(again, a, atol=1e-6)
+    no_flip = two_domain.UnpairedBatches(
+        x, x, batch_size=64, seed=0, augment=two_domain.jitter_and_flip(16, flip=False, seed=1))
+    kept, _ = no_flip[0]
+    assert (np.sign(kept[:, 8, -1, 0] - kept[:, 8, 0, 0]) > 0).all()
+
+
 needs_data = pytest.mark.skipif(
     not os.path.exists(os.path.join(DATA_DIR, "usps.npz")), reason="no offline datasets")
 

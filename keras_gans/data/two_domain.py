@@ -114,6 +114,23 @@ def unpaired(x_a, x_b, *, size=None, channels=None, seed=None, reconcile=True):
     return x_a[idx_a], x_b[idx_b]
 
 
+def jitter_and_flip(size, enlarge=30 / 256, flip=True, seed=None):
+    """CycleGAN's data augmentation (Zhu et al. 2017, §7.1: resize 256 -> 286,
+    random 256 crop, random horizontal flip) as Keras' own preprocessing layers,
+    which run on every backend: images of side ``size`` are resized by
+    ``1 + enlarge``, cropped back to ``size`` at a random place and, with
+    ``flip``, mirrored left-right half of the time. Leave ``flip`` off for
+    images whose mirror is another class (digits)."""
+    from keras import layers
+
+    big = int(round(size * (1 + enlarge)))
+    steps = [layers.Resizing(big, big, interpolation="bilinear"),
+             layers.RandomCrop(size, size, seed=seed)]
+    if flip:
+        steps.append(layers.RandomFlip("horizontal", seed=None if seed is None else seed + 1))
+    return keras.Sequential(steps, name="jitter_and_flip")
+
+
 class UnpairedBatches(keras.utils.PyDataset):
     """``(x_a, x_b)`` batches of two unaligned domains, re-paired every epoch.
 
@@ -121,6 +138,8 @@ class UnpairedBatches(keras.utils.PyDataset):
         x_a, x_b: the domains, already in a common shape (``harmonize``).
         batch_size: images of each domain per batch.
         seed: seed of the pairing; each epoch draws a new pairing from it.
+        augment: a Keras layer or model applied to each domain's batch (e.g.
+            ``jitter_and_flip(64)``, CycleGAN's jitter), or None.
 
     Example:
         ```python
@@ -129,10 +148,11 @@ class UnpairedBatches(keras.utils.PyDataset):
         ```
     """
 
-    def __init__(self, x_a, x_b, batch_size=1, seed=None, **kwargs):
+    def __init__(self, x_a, x_b, batch_size=1, seed=None, augment=None, **kwargs):
         super().__init__(**kwargs)
         self.x_a, self.x_b = np.asarray(x_a), np.asarray(x_b)
         self.batch_size = int(batch_size)
+        self.augment = augment
         self.rng = np.random.default_rng(seed)
         self.on_epoch_end()
 
@@ -141,7 +161,11 @@ class UnpairedBatches(keras.utils.PyDataset):
 
     def __getitem__(self, i):
         s = slice(i * self.batch_size, (i + 1) * self.batch_size)
-        return self.x_a[self.idx_a[s]], self.x_b[self.idx_b[s]]
+        a, b = self.x_a[self.idx_a[s]], self.x_b[self.idx_b[s]]
+        if self.augment is None:
+            return a, b
+        return tuple(np.clip(keras.ops.convert_to_numpy(self.augment(v, training=True)),
+                             -1.0, 1.0).astype(v.dtype) for v in (a, b))
 
     def on_epoch_end(self):
         self.idx_a, self.idx_b = pairing_indices(
@@ -165,9 +189,10 @@ class TwoDomainData:
         idx_a, idx_b = pairing_indices(len(self.x_a), len(self.x_b), seed)
         return self.x_a[idx_a], self.x_b[idx_b]
 
-    def batches(self, batch_size=1, seed=None, **kwargs):
-        """An ``UnpairedBatches`` that re-pairs the domains every epoch."""
-        return UnpairedBatches(self.x_a, self.x_b, batch_size, seed, **kwargs)
+    def batches(self, batch_size=1, seed=None, augment=None, **kwargs):
+        """An ``UnpairedBatches`` that re-pairs the domains every epoch (and
+        applies ``augment``, e.g. ``jitter_and_flip``, to each batch)."""
+        return UnpairedBatches(self.x_a, self.x_b, batch_size, seed, augment, **kwargs)
 
 
 def load_pair(name, split="train", data_dir=None, size=None, channels=None):

@@ -170,7 +170,19 @@ class AdversarialGAN(GANModel):
         return (-1.0, 1.0) if len(self.data_shape) > 1 else None
 
     def call(self, inputs, training=False):
+        """G(z), or G(z, y) for ``[z, labels]`` with class ids or one-hot labels."""
+        if self.num_classes:
+            z, labels = inputs
+            return self._g(z, self.one_hot(labels), training=training)
         return self.generator(inputs, training=training)
+
+    def call_spec(self):
+        return {
+            "takes": "latent vectors z", "shape": (self.latent_dim,),
+            "labels": bool(self.num_classes), "gives": "generated samples",
+            "instead": "to draw samples use generate(n"
+            + (", labels=class_ids)" if self.num_classes else ")"),
+        }
 
     # ------------------------------------------------------------ phases
     def phases(self):

@@ -5,13 +5,15 @@ from __future__ import annotations
 import keras
 import numpy as np
 from keras import ops
+from keras.src.trainers.compile_utils import MetricsList
 
 from keras_gans.core import backend_steps
 from keras_gans.core.errors import GANConfigError, GANInputError
+from keras_gans.core.inference import InferenceMixin
 from keras_gans.distribute import replica_random
 
 
-class GANModel(keras.Model):
+class GANModel(InferenceMixin, keras.Model):
     """Base class of every keras_gans variant.
 
     A GAN is a few *players* (networks held as attributes of the same name), each
@@ -48,6 +50,10 @@ class GANModel(keras.Model):
             self.diff_augment = DiffAugment(augment)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.trackers = [keras.metrics.Mean(name=n) for n in self.tracked_terms]
+        for tracker in self.trackers:
+            # Every tracked term is a loss or penalty that its player minimises:
+            # Keras' monitoring callbacks read this (mode="auto").
+            tracker._direction = "down"
         self.player_optimizers = {}
 
     # ------------------------------------------------------------------ saving
@@ -111,6 +117,10 @@ class GANModel(keras.Model):
                 default (``default_optimizer``).
             run_eagerly, jit_compile, steps_per_execution: as in
                 ``keras.Model.compile``.
+
+        Each optimizer is renamed after its player (``generator``,
+        ``discriminator``, ...), so Keras' learning-rate callbacks log
+        ``learning_rate_generator`` and so on.
         """
         names = {f"{p}_optimizer": p for p in self.players}
         if optimizer is not None:
@@ -139,6 +149,8 @@ class GANModel(keras.Model):
                     "per player (an optimizer holds per-variable state)."
                 )
             chosen[player] = opt
+        for player, opt in chosen.items():
+            opt.name = player
         self.player_optimizers = chosen
         selector = _PlayerSelector(self)
         super().compile(
@@ -159,14 +171,35 @@ class GANModel(keras.Model):
         )
         self.optimizer.build(self.trainable_variables)
 
+    def get_compile_config(self):
+        """The compile arguments, each optimizer saved as its public
+        ``keras.optimizers`` class (Keras would name the backend's own class,
+        e.g. PyTorch's ``torch_adam.Adam``, which no other backend can train)."""
+        config = super().get_compile_config()
+        if config:
+            for player, opt in self.player_optimizers.items():
+                config[f"{player}_optimizer"] = public_optimizer_config(
+                    keras.saving.serialize_keras_object(opt))
+        return config
+
     def compile_from_config(self, config):
+        config = {
+            k: public_optimizer_config(v) if k.endswith("_optimizer") else v
+            for k, v in config.items()
+        }
         config = keras.saving.deserialize_keras_object(config)
         self.compile(**config)
 
     # ------------------------------------------------------------------ metrics
     @property
     def metrics(self):
-        return list(self.trackers)
+        # In a MetricsList: Keras' monitoring callbacks look for a metric's
+        # direction only there (EarlyStopping(monitor="g_loss"), ...).
+        return [_LossTrackers(self.trackers)]
+
+    @property
+    def metrics_names(self):
+        return [t.name for t in self.trackers]
 
     def update_trackers(self, logs):
         for tracker in self.trackers:
@@ -188,12 +221,6 @@ class GANModel(keras.Model):
                 logs.update(backend_steps.run_phase_stateful(self, phase, batch))
         self.optimizer.iterations.assign_add(1)
         return self.update_trackers(logs)
-
-    def test_step(self, *args):
-        raise NotImplementedError(
-            f"{type(self).__name__} has no validation loss: evaluate samples with "
-            "keras_gans metrics instead of passing validation_data to fit()."
-        )
 
     def prepare_batch(self, data):
         """Turn what ``fit`` yields (``x`` or ``(x, y)``) into a dict batch."""
@@ -221,7 +248,7 @@ class GANModel(keras.Model):
 
         batch_size = kwargs.get("batch_size", args[0] if args else None)
         distribute.check_fit(self, x, y, batch_size)
-        with distribute.synchronized_batch_norm(self):
+        with distribute.synchronized_batch_norm(self), self._keep_state():
             return super().fit(x, y, *args, **kwargs)
 
     def validate_data(self, x, y=None):
@@ -316,7 +343,8 @@ class GANModel(keras.Model):
     def one_hot(self, y):
         """Class ids (N,) or one-hot (N, num_classes) -> one-hot in the compute dtype,
         for the variants that take labels (they set ``num_classes``)."""
-        y = ops.convert_to_tensor(y)
+        if not hasattr(y, "shape"):  # a list; tensors (symbolic ones too) stay
+            y = ops.convert_to_tensor(y)
         if len(y.shape) == 2 and y.shape[-1] == self.num_classes:
             return ops.cast(y, self.compute_dtype)
         y = ops.reshape(ops.cast(y, "int32"), (-1,))
@@ -364,6 +392,30 @@ def as_float32(x):
     policy networks compute in float16/bfloat16, but samples, translations and
     codes handed to the user are float32 on every backend."""
     return np.asarray(keras.ops.convert_to_numpy(keras.ops.cast(x, "float32")))
+
+
+def public_optimizer_config(config):
+    """A serialized optimizer naming its public ``keras.optimizers`` class
+    instead of a backend's own (``keras.src.backend.torch...torch_adam``), so
+    that ``keras.optimizers.get`` builds the loading backend's optimizer."""
+    if not isinstance(config, dict):
+        return config
+    module = config.get("module") or ""
+    name = config.get("class_name")
+    if module.startswith("keras.src.backend.") and hasattr(keras.optimizers, name or ""):
+        config = dict(config, module="keras.optimizers", registered_name=None)
+    return config
+
+
+class _LossTrackers(MetricsList):
+    """The model's loss trackers as one ``MetricsList``: where Keras'
+    ``MonitorCallback`` reads each metric's direction."""
+
+    def __init__(self, trackers):
+        super().__init__(list(trackers), name="gan_losses")
+
+    def result(self):
+        return {m.name: m.result() for m in self.metrics}
 
 
 class _StoreWithout:

@@ -16,6 +16,8 @@ back as an auxiliary output and is written into the store.
 
 from __future__ import annotations
 
+import contextlib
+
 import jax
 from keras import StatelessScope
 
@@ -120,3 +122,55 @@ def _run_phase(model, phase, batch, store):
             update_scale(scaler, finite)
         store.values.update(store.read(scope))
     return logs
+
+
+class KeepStateOnError:
+    """Keep a model usable when a Keras JAX trainer call raises.
+
+    Keras' JAX ``fit``, ``evaluate`` and ``predict`` move the variables' values
+    into an explicit state and set the variables to None until the call ends;
+    an error raised inside (a shape error in ``call``, a failing callback)
+    leaves them None and every later use fails. On an error this writes back
+    the last state the trainer kept (``_jax_state``, the steps that finished)
+    and, for any variable still without a value, the value it had before the
+    call, then lets the error go on.
+    """
+
+    def __init__(self, model):
+        self.model = model
+
+    def _variables(self):
+        model = self.model
+        variables = list(model.variables)
+        optimizer = getattr(model, "optimizer", None)
+        if optimizer is not None:
+            variables.extend(optimizer.variables)
+        variables.extend(model.metrics_variables)
+        return variables
+
+    def __enter__(self):
+        self.saved = [(v, v._value) for v in self._variables()]
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            return False
+        model = self.model
+        if getattr(model, "_jax_state", None) and not getattr(
+            model, "_jax_state_synced", True
+        ):
+            with contextlib.suppress(Exception):  # the original error matters more
+                model.jax_state_sync()
+        for variable, value in self.saved:
+            current = variable._value
+            lost = current is None or _deleted(current)
+            if lost and value is not None and not _deleted(value):
+                variable._value = value
+        model._jax_state = None
+        model._jax_state_synced = True
+        return False
+
+
+def _deleted(value):
+    is_deleted = getattr(value, "is_deleted", None)
+    return bool(is_deleted()) if callable(is_deleted) else False

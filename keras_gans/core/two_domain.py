@@ -128,6 +128,13 @@ class TwoDomainGAN(GANModel):
     def call(self, inputs, training=False):
         return self.generator_ab(inputs, training=training)
 
+    def call_spec(self):
+        return {
+            "takes": "domain A images", "shape": self.data_shape_a, "labels": False,
+            "gives": "their translations to domain B",
+            "instead": "for domain B images use translate(x, direction='b2a')",
+        }
+
     # ------------------------------------------------------------ data
     def prepare_batch(self, data):
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)

@@ -160,8 +160,16 @@ class AdversarialAutoencoder(GANModel):
     def call(self, inputs, training=False):
         if self.supervised:
             x, labels = inputs
-            return self._decode(self.encoder(x, training=training), labels, training)
+            return self._decode(self.encoder(x, training=training), self.one_hot(labels),
+                                training)
         return self._decode(self.encoder(inputs, training=training), None, training)
+
+    def call_spec(self):
+        return {
+            "takes": "samples x", "shape": self.data_shape, "labels": self.supervised,
+            "gives": "their reconstructions",
+            "instead": "to draw samples use generate(n), to decode codes decode(z)",
+        }
 
     def default_optimizer(self, player):
         return keras.optimizers.Adam(2e-4, beta_1=0.5)

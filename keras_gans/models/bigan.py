@@ -120,6 +120,13 @@ class BiGAN(GANModel):
     def call(self, inputs, training=False):
         return self.generator(inputs, training=training)
 
+    def call_spec(self):
+        return {
+            "takes": "latent vectors z", "shape": (self.latent_dim,), "labels": False,
+            "gives": "generated samples",
+            "instead": "to draw samples use generate(n), for codes of data encode(x)",
+        }
+
     def default_optimizer(self, player):
         return keras.optimizers.Adam(2e-4, beta_1=0.5)
 

@@ -234,6 +234,13 @@ class DomainTransferNetwork(TwoDomainGAN):
     def call(self, inputs, training=False):
         return self._g(inputs, training=training)
 
+    def call_spec(self):
+        return {
+            "takes": "source images", "shape": self.data_shape_a, "labels": False,
+            "gives": "their translations to the target domain",
+            "instead": "bring the images to f's input shape, then use translate(x_source)",
+        }
+
     def default_optimizer(self, player):
         return keras.optimizers.Adam(3e-4)
 

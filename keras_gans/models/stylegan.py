@@ -165,6 +165,13 @@ class StyleGAN(GANModel):
     def call(self, inputs, training=False):
         return self.generator(inputs, training=training)
 
+    def call_spec(self):
+        return {
+            "takes": "latent vectors z", "shape": (self.latent_dim,), "labels": False,
+            "gives": "samples of the trained (not the EMA) generator",
+            "instead": "to draw samples use generate(n)",
+        }
+
     def default_optimizer(self, player):
         # StyleGAN2: Adam(0.002, β1=0, β2=0.99, ε=1e-8); with lazy R1 the
         # discriminator's lr and β2 are adjusted by c = k / (k + 1) (§B).

@@ -160,3 +160,32 @@ def test_the_command_keeps_native_log_lines_off_the_console(tmp_path):
                                check=False)
         assert debug.returncode == 0, debug.stderr
         assert [ln for ln in debug.stderr.splitlines() if NATIVE.search(ln)]
+
+
+def test_every_command_has_an_example_and_train_names_every_variant(capsys):
+    from keras_gans.models import VARIANTS
+
+    sub = next(a for a in parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for command, p in sub.choices.items():
+        assert "example" in (p.epilog or ""), f"keras-gans {command} --help has no example"
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert all(name in text for name in VARIANTS)
+
+
+def test_keras_tensorboard_callback_runs_on_this_install(tmp_path):
+    """keras.callbacks.TensorBoard needs the tensorboard package, which
+    tensorflow-cpu does not bring: the [tensorflow] extra does."""
+    pytest.importorskip("tensorflow", reason="TensorBoard's writer is TensorFlow's")
+    import numpy as np
+
+    import keras_gans as kg
+
+    model = kg.GAN(data_shape=(8, 8, 1), latent_dim=4, hidden=(8,))
+    model.compile()
+    x = np.zeros((16, 8, 8, 1), "float32")
+    model.fit(x, batch_size=8, epochs=1, verbose=0,
+              callbacks=[keras.callbacks.TensorBoard(str(tmp_path / "logs"))])
+    events = [f for _, _, files in os.walk(tmp_path / "logs") for f in files]
+    assert any(f.startswith("events.out.tfevents") for f in events)

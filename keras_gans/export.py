@@ -210,24 +210,24 @@ def serving_network(model, *, direction="a2b", truncation_psi=1.0, labels="int")
         return _stylegan(model, truncation_psi)
     if isinstance(model, DomainTransferNetwork):
         image = keras.Input(model.data_shape_a, name="image")
-        out = model.decoder(model._features(image, training=False), training=False)
+        out = model.sampler("decoder")(model._features(image, training=False), training=False)
         return keras.Model(image, out, name="dtn_serving"), [_spec(image)]
     if isinstance(model, TwoDomainGAN):
         if direction not in ("a2b", "b2a"):
             raise GANConfigError(f"direction must be 'a2b' or 'b2a'; got {direction!r}.")
-        net = model.generator_ab if direction == "a2b" else model.generator_ba
+        net = model.sampler("generator_ab" if direction == "a2b" else "generator_ba")
         shape = model.data_shape_a if direction == "a2b" else model.data_shape_b
         image = keras.Input(shape, name="image")
         out = _first(net(image, training=False))
         return keras.Model(image, out, name=f"{net.name}_serving"), [_spec(image)]
     if isinstance(model, AdversarialGAN):
-        return _latent_to_image(model.generator, model.latent_dim, model.num_classes,
+        return _latent_to_image(model.sampler(), model.latent_dim, model.num_classes,
                                 labels)
     if isinstance(model, AdversarialAutoencoder):
-        return _latent_to_image(model.decoder, model.latent_dim,
+        return _latent_to_image(model.sampler("decoder"), model.latent_dim,
                                 model.num_classes if model.supervised else None, labels)
     if isinstance(model, BiGAN):
-        return _latent_to_image(model.generator, model.latent_dim, None, labels)
+        return _latent_to_image(model.sampler(), model.latent_dim, None, labels)
     if isinstance(model, keras.Model):
         if getattr(model, "inputs", None) is None:
             raise GANConfigError(

@@ -301,7 +301,7 @@ class _EncoderTarget(_Target):
         self.latent_dim = model.latent_dim
         self.supervised = bool(getattr(model, "supervised", False))
         self.num_classes = model.num_classes if self.supervised else None
-        self.net = getattr(model, "decoder", None) or model.generator
+        self.net = model.sampler(model.sampling_networks[0])
 
     def decode(self, latent, onehot):
         return self.net([latent, onehot] if self.supervised else latent, training=False)

@@ -132,6 +132,7 @@ class AdversarialGAN(GANModel):
             layer = self.discriminator.get_layer(feature_matching_layer)
             model = keras.Model(self.discriminator.inputs, layer.output)
             object.__setattr__(self, "_feature_model", model)
+        self.build_ema()
         self.built = True
 
     # ------------------------------------------------------------ networks
@@ -209,8 +210,9 @@ class AdversarialGAN(GANModel):
             batch["y"] = None
         return batch
 
-    def _g(self, z, labels, training=True):
-        return self.generator([z, labels] if self.num_classes else z, training=training)
+    def _g(self, z, labels, training=True, network=None):
+        network = network or self.generator
+        return network([z, labels] if self.num_classes else z, training=training)
 
     def _d(self, x, labels, training=True):
         return self.discriminator([x, labels] if self.num_classes else x, training=training)
@@ -314,7 +316,7 @@ class AdversarialGAN(GANModel):
             m = min(batch_size, n - start)
             z = normal((m, self.latent_dim))
             y = None if labels is None else self.one_hot(labels[start : start + m])
-            out.append(as_float32(self._g(z, y, training=False)))
+            out.append(as_float32(self._g(z, y, training=False, network=self.sampler())))
         return np.concatenate(out, axis=0)
 
     def generate_from_latent(self, z, labels=None):
@@ -332,7 +334,8 @@ class AdversarialGAN(GANModel):
                 f"{type(self).__name__} is conditional: pass labels= (N class ids)."
             )
         y = None if labels is None else self.one_hot(np.asarray(labels).reshape(-1))
-        out = self._g(keras.ops.convert_to_tensor(z), y, training=False)
+        out = self._g(keras.ops.convert_to_tensor(z), y, training=False,
+                      network=self.sampler())
         return as_float32(out)
 
     # ------------------------------------------------------------ config

@@ -10,6 +10,7 @@ from keras.src.trainers.compile_utils import MetricsList
 from keras_gans.core import backend_steps
 from keras_gans.core.errors import GANConfigError, GANInputError
 from keras_gans.core.inference import InferenceMixin
+from keras_gans.core.phase import Phase
 from keras_gans.distribute import replica_random
 
 
@@ -35,9 +36,19 @@ class GANModel(InferenceMixin, keras.Model):
     # sets this to the reason it refuses ``augment=``.
     augment_refusal: str | None = None
 
-    def __init__(self, seed=None, augment=None, **kwargs):
+    #: The networks samples come from. With ``ema_decay`` each gets an
+    #: exponential moving average of its weights, ``<name>_ema``, updated by a
+    #: last phase of every training step and used by ``generate``/``translate``.
+    sampling_networks: tuple = ("generator",)
+
+    def __init__(self, seed=None, augment=None, ema_decay=None, **kwargs):
         super().__init__(**kwargs)
         self.seed = seed
+        if ema_decay is not None and not 0.0 <= float(ema_decay) < 1.0:
+            raise GANConfigError(
+                f"ema_decay must be in [0, 1) (e.g. 0.999; None = no moving average); "
+                f"got {ema_decay}.")
+        self.ema_decay = None if ema_decay is None else float(ema_decay)
         self.diff_augment = None
         if augment is not None:
             from keras_gans.augment import DiffAugment
@@ -207,6 +218,46 @@ class GANModel(InferenceMixin, keras.Model):
                 tracker.update_state(logs[tracker.name])
         return {t.name: t.result() for t in self.trackers}
 
+    # ------------------------------------------------------------------ EMA
+    def build_ema(self):
+        """Create the moving-average copies of ``sampling_networks`` (when
+        ``ema_decay`` is set): same architecture, not trainable, starting equal.
+        A variant calls it once its networks exist."""
+        if self.ema_decay is None:
+            return
+        for name in self.sampling_networks:
+            network = getattr(self, name)
+            config = keras.saving.serialize_keras_object(network)
+            config["config"]["name"] = f"{name}_ema"
+            copy = keras.saving.deserialize_keras_object(config)
+            copy.set_weights(network.get_weights())
+            copy.trainable = False
+            setattr(self, f"{name}_ema", copy)
+
+    def sampler(self, name="generator", ema=True):
+        """The network ``name`` samples come from: its moving average when
+        there is one and ``ema``, else the trained network."""
+        if ema and self.ema_decay is not None:
+            return getattr(self, f"{name}_ema")
+        return getattr(self, name)
+
+    def update_ema(self, batch):
+        """A phase of no players: θ_ema ← β θ_ema + (1 - β) θ for every weight
+        (BatchNorm statistics included), after the step's updates."""
+        beta = self.ema_decay
+        for name in self.sampling_networks:
+            pairs = zip(getattr(self, f"{name}_ema").weights, getattr(self, name).weights)
+            for e, v in pairs:
+                e.assign(ops.cast(v, e.dtype) + beta * (e - ops.cast(v, e.dtype)))
+        return ops.zeros((), "float32"), {}
+
+    def training_phases(self):
+        """``phases()``, then the moving average's update when there is one."""
+        phases = list(self.phases())
+        if self.ema_decay is not None:
+            phases.append(Phase("ema", (), self.update_ema))
+        return phases
+
     # ------------------------------------------------------------------ training
     def train_step(self, *args):
         if keras.backend.backend() == "jax":
@@ -216,7 +267,7 @@ class GANModel(InferenceMixin, keras.Model):
         (data,) = args
         batch = self.prepare_batch(data)
         logs = {}
-        for phase in self.phases():
+        for phase in self.training_phases():
             for _ in range(phase.repeats):
                 logs.update(backend_steps.run_phase_stateful(self, phase, batch))
         self.optimizer.iterations.assign_add(1)
@@ -384,7 +435,10 @@ class GANModel(InferenceMixin, keras.Model):
 
     # ------------------------------------------------------------------ config
     def get_config(self):
-        return {"name": self.name, "seed": self.seed, "augment": self.augment}
+        config = {"name": self.name, "seed": self.seed, "augment": self.augment}
+        if self.ema_decay is not None:  # configs without one load as before
+            config["ema_decay"] = self.ema_decay
+        return config
 
 
 def as_float32(x):

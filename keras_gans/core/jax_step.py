@@ -65,7 +65,7 @@ def train_step(model, state, data):
     )
     batch = model.prepare_batch(data)
     logs = {}
-    for phase in model.phases():
+    for phase in model.training_phases():
         for _ in range(phase.repeats):
             logs.update(_run_phase(model, phase, batch, store))
 

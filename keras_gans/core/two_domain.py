@@ -32,6 +32,8 @@ class TwoDomainGAN(GANModel):
         seed: seed of the model's ``keras.random.SeedGenerator``.
     """
 
+    sampling_networks = ("generator_ab", "generator_ba")
+
     players = ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b")
 
     def __init__(
@@ -70,6 +72,7 @@ class TwoDomainGAN(GANModel):
         self._check_networks()
         self.check_augment(self.data_shape_a)
         self.check_augment(self.data_shape_b)
+        self.build_ema()
 
     # ------------------------------------------------------------ networks
     def build_networks(self, shape_a, shape_b):
@@ -268,7 +271,7 @@ class TwoDomainGAN(GANModel):
         """
         if direction not in ("a2b", "b2a"):
             raise GANConfigError(f"direction must be 'a2b' or 'b2a'; got {direction!r}.")
-        net = self.generator_ab if direction == "a2b" else self.generator_ba
+        net = self.sampler("generator_ab" if direction == "a2b" else "generator_ba")
         domain, shape = ("A", self.data_shape_a) if direction == "a2b" else (
             "B", self.data_shape_b)
         x = np.asarray(x)

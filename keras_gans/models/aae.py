@@ -69,6 +69,8 @@ class AdversarialAutoencoder(GANModel):
         ```
     """
 
+    sampling_networks = ("decoder",)
+
     players = ("encoder", "decoder", "discriminator")
     augment_refusal = (
         "its discriminator sees latent codes, not images, so DiffAugment has "
@@ -127,6 +129,7 @@ class AdversarialAutoencoder(GANModel):
         self.decoder = decoder
         self.discriminator = discriminator
         self._check_networks()
+        self.build_ema()
         self.built = True
 
     def _check_networks(self):
@@ -213,9 +216,9 @@ class AdversarialAutoencoder(GANModel):
             batch["y"] = self.one_hot(batch["y"])
         return batch
 
-    def _decode(self, z, labels, training=True):
+    def _decode(self, z, labels, training=True, network=None):
         inputs = [z, labels] if self.supervised else z
-        return self.decoder(inputs, training=training)
+        return (network or self.decoder)(inputs, training=training)
 
     def phases(self):
         return [
@@ -259,7 +262,8 @@ class AdversarialAutoencoder(GANModel):
         labels = self._labels_for(len(z), labels)
         return batched(
             lambda c, y: self._decode(ops.convert_to_tensor(c),
-                                      None if y is None else self.one_hot(y), False),
+                                      None if y is None else self.one_hot(y), False,
+                                      self.sampler("decoder")),
             [z, labels], batch_size,
         )
 

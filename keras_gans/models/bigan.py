@@ -87,6 +87,7 @@ class BiGAN(GANModel):
         self.discriminator = discriminator
         self._check_networks()
         self.check_augment()
+        self.build_ema()
         self.built = True
 
     def _check_networks(self):
@@ -180,7 +181,7 @@ class BiGAN(GANModel):
         """G(E(x)): samples regenerated from their codes."""
         x = as_samples(self, x)
         return batched(
-            lambda b: self.generator(self.encoder(b, training=False), training=False),
+            lambda b: self.sampler()(self.encoder(b, training=False), training=False),
             [x], batch_size,
         )
 
@@ -198,7 +199,7 @@ class BiGAN(GANModel):
         for start in range(0, n, batch_size):
             m = min(batch_size, n - start)
             z = self.sample_latent(m, normal=normal, uniform=uniform)
-            out.append(as_float32(self.generator(z, training=False)))
+            out.append(as_float32(self.sampler()(z, training=False)))
         return np.concatenate(out, axis=0)
 
     # ------------------------------------------------------------ config

@@ -93,6 +93,8 @@ class DomainTransferNetwork(TwoDomainGAN):
         ```
     """
 
+    sampling_networks = ("decoder",)
+
     players = ("decoder", "discriminator")
 
     def __init__(
@@ -168,6 +170,7 @@ class DomainTransferNetwork(TwoDomainGAN):
         self.discriminator = discriminator
         self._check_networks()
         self.check_augment(self.data_shape_b)
+        self.build_ema()
         self.built = True
 
     @classmethod
@@ -276,8 +279,9 @@ class DomainTransferNetwork(TwoDomainGAN):
         super().check_domain(x, domain, expected)
 
     # ------------------------------------------------------------ losses
-    def _g(self, x, training=True):
-        return self.decoder(self._features(x, training=False), training=training)
+    def _g(self, x, training=True, network=None):
+        network = network or self.decoder
+        return network(self._features(x, training=False), training=training)
 
     def discriminator_loss(self, batch):
         source, target = batch["x_s"], batch["x_t"]
@@ -331,7 +335,7 @@ class DomainTransferNetwork(TwoDomainGAN):
         out = []
         for start in range(0, len(x), batch_size):
             chunk = ops.convert_to_tensor(x[start : start + batch_size])
-            y = self._g(chunk, training=False)
+            y = self._g(chunk, training=False, network=self.sampler("decoder"))
             out.append(as_float32(y))
         return np.concatenate(out, axis=0)
 

@@ -80,12 +80,11 @@ class StyleGAN(GANModel):
                  w_dim=None, channels=64, mapping_layers=4, r1_gamma=10.0, r1_interval=16,
                  style_mixing_prob=0.9, ema_decay=0.999, w_avg_decay=0.995,
                  mbstd_group_size=4, channel_base=None, seed=None, **kwargs):
-        super().__init__(seed=seed, **kwargs)
+        super().__init__(seed=seed, ema_decay=ema_decay, **kwargs)
         if not 0.0 <= float(style_mixing_prob) <= 1.0:
             raise GANConfigError(f"style_mixing_prob must be in [0, 1]; got {style_mixing_prob}.")
-        for name, value in (("ema_decay", ema_decay), ("w_avg_decay", w_avg_decay)):
-            if not 0.0 <= float(value) < 1.0:
-                raise GANConfigError(f"{name} must be in [0, 1); got {value}.")
+        if not 0.0 <= float(w_avg_decay) < 1.0:
+            raise GANConfigError(f"w_avg_decay must be in [0, 1); got {w_avg_decay}.")
         if int(r1_interval) < 1:
             raise GANConfigError(f"r1_interval must be a positive integer; got {r1_interval}.")
         if float(r1_gamma) < 0:
@@ -97,7 +96,6 @@ class StyleGAN(GANModel):
         self.r1_gamma = float(r1_gamma)
         self.r1_interval = int(r1_interval)
         self.style_mixing_prob = float(style_mixing_prob)
-        self.ema_decay = float(ema_decay)
         self.w_avg_decay = float(w_avg_decay)
         self.mbstd_group_size = int(mbstd_group_size)
         self.channel_base = int(channel_base) if channel_base else None
@@ -121,13 +119,9 @@ class StyleGAN(GANModel):
         self.size = self.data_shape[0]
         self.num_ws = nets.num_ws(self.size)
         self.noise_shapes = nets.noise_shapes(self.size)
-        # The EMA generator: same architecture, non-trainable, starts equal.
-        config = keras.saving.serialize_keras_object(generator)
-        config["config"]["name"] = "generator_ema"
-        ema = keras.saving.deserialize_keras_object(config)
-        ema.set_weights(generator.get_weights())
-        ema.trainable = False
-        self.generator_ema = ema
+        # The EMA generator (the core's, for every variant): same architecture,
+        # non-trainable, starts equal; updated by the step's last phase.
+        self.build_ema()
         self.w_avg = self.add_weight(name="w_avg", shape=(self.w_dim,), initializer="zeros",
                                      trainable=False)
         self.built = True
@@ -159,7 +153,7 @@ class StyleGAN(GANModel):
 
     def networks(self, ema=False):
         """(mapping, synthesis) of the trained generator or of its EMA."""
-        g = self.generator_ema if ema else self.generator
+        g = self.sampler("generator", ema)
         return g.get_layer("mapping"), g.get_layer("synthesis")
 
     def call(self, inputs, training=False):
@@ -185,7 +179,6 @@ class StyleGAN(GANModel):
         return [
             Phase("discriminator", ("discriminator",), self.discriminator_loss),
             Phase("generator", ("generator",), self.generator_loss),
-            Phase("ema", (), self.update_ema),
         ]
 
     def _noise(self, n):
@@ -265,14 +258,6 @@ class StyleGAN(GANModel):
         w_mean = ops.mean(ops.stop_gradient(ops.cast(w, self.w_avg.dtype)), axis=0)
         self.w_avg.assign(w_mean + self.w_avg_decay * (self.w_avg - w_mean))
         return loss, {"g_loss": loss}
-
-    def update_ema(self, batch):
-        """A phase of no players: θ_ema ← β θ_ema + (1 - β) θ after the
-        generator's update of this step."""
-        beta = self.ema_decay
-        for e, v in zip(self.generator_ema.weights, self.generator.weights):
-            e.assign(v + beta * (e - v))
-        return ops.zeros((), "float32"), {}
 
     # ------------------------------------------------------------ sampling
     def _check_psi(self, truncation_psi):

@@ -11,8 +11,8 @@ import pytest
 import keras_gans as kg
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from small_variants import batch_size, fit_args  # noqa: E402
-from small_variants import _f28 as small_feature_extractor  # noqa: E402
+from small_variants import _f28 as small_feature_extractor
+from small_variants import batch_size, fit_args
 
 BETA = 0.5
 

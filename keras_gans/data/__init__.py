@@ -18,7 +18,12 @@ from keras_gans.data.datasets import load, load_digits, resize_images, scale_ima
 from keras_gans.data.folder import folder_classes, load_folder
 from keras_gans.data.mixtures import MIXTURES, load_mixture, mixture_modes
 from keras_gans.data.shuffled import EpochShuffled
-from keras_gans.data.two_domain import UnpairedBatches, jitter_and_flip, load_pair, unpaired
+from keras_gans.data.two_domain import (
+    UnpairedBatches,
+    jitter_and_flip,
+    load_pair,
+    unpaired,
+)
 
 __all__ = [
     "MIXTURES",

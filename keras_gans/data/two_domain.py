@@ -123,7 +123,7 @@ def jitter_and_flip(size, enlarge=30 / 256, flip=True, seed=None):
     images whose mirror is another class (digits)."""
     from keras import layers
 
-    big = int(round(size * (1 + enlarge)))
+    big = round(size * (1 + enlarge))
     steps = [layers.Resizing(big, big, interpolation="bilinear"),
              layers.RandomCrop(size, size, seed=seed)]
     if flip:

@@ -48,7 +48,7 @@ def main(argv=None):
     from keras_gans.models import get_variant
 
     keras.utils.set_random_seed(args.seed)
-    x, y = load(args.dataset, "train", data_dir=args.data_dir)
+    x, _ = load(args.dataset, "train", data_dir=args.data_dir)
     model = get_variant(args.variant)(data_shape=x.shape[1:], seed=args.seed,
                                       ema_decay=args.ema_decay)
     model.compile()

@@ -9,7 +9,8 @@ Suites (each appends rows to ``benchmarks/results/<machine>-<date>.csv``):
 - ``compare``: keras_gans' DCGAN with the TensorFlow tutorial's networks (built
   from ``keras_gans.layers``' drop-in BatchNormalization / Conv2D /
   Conv2DTranspose) against the same step written by hand for this process'
-  backend (``reference/``), and against the Keras-user ``keras.Model`` subclass
+  backend (``reference/``; on JAX also with sub-pixel transposed convolutions,
+  ``reference/jax_subpixel.py``), and against the Keras-user ``keras.Model`` subclass
   (TensorFlow, torch), all in this one process: after each side's warm-up,
   blocks of steps of every side alternate (a fresh random order each repeat),
   and each side's steps/s is 1 / the median step time over all its blocks. The
@@ -85,7 +86,8 @@ class CallSide:
         return times
 
 
-def make_sides(backend, batch_size, seed=0, tf_xla=True, keras_layers_side=False):
+def make_sides(backend, batch_size, seed=0, tf_xla=True, keras_layers_side=False,
+               pure_tf_side=False):
     from benchmarks.reference import tutorial
 
     sides = [FitSide("keras_gans", tutorial.keras_gans_dcgan(seed), batch_size)]
@@ -105,9 +107,12 @@ def make_sides(backend, batch_size, seed=0, tf_xla=True, keras_layers_side=False
             sides.append(CallSide("pure_tf_xla", tf_pure.Step(batch_size, seed, jit_compile=True),
                                   batch_size, "True"))
     elif backend == "jax":
-        from benchmarks.reference import jax_pure
+        from benchmarks.reference import jax_pure, jax_subpixel
 
         sides.append(CallSide("pure_jax", jax_pure.Step(batch_size, seed), batch_size, "True"))
+        # The same step with sub-pixel transposed convolutions: the JAX-on-CPU bar.
+        sides.append(CallSide("pure_jax_subpixel", jax_subpixel.Step(batch_size, seed),
+                              batch_size, "True"))
     elif backend == "torch":
         from benchmarks.reference import keras_subclass_torch, torch_pure
 
@@ -115,18 +120,25 @@ def make_sides(backend, batch_size, seed=0, tf_xla=True, keras_layers_side=False
                              batch_size))
         sides.append(CallSide("pure_torch", torch_pure.Step(batch_size, seed), batch_size,
                               "False"))
+    if pure_tf_side and backend != "tensorflow":
+        # Hand-written TF (graph) in this process: a yardstick shared by every
+        # backend's run, so backend-to-backend ratios are measured side by side.
+        from benchmarks.reference import tf_pure
+
+        sides.append(CallSide("pure_tf", tf_pure.Step(batch_size, seed, jit_compile=False),
+                              batch_size, "False"))
     return sides
 
 
 def compare(backend, batch_size, steps, repeats, warmup, env, device, tf_xla=True,
-            keras_layers_side=False):
+            keras_layers_side=False, pure_tf_side=False):
     """Interleaved blocks of every side; rows for the CSV and a printable table."""
     rng = np.random.default_rng(0)
     # The same images for every side; one block is one fresh slice of them.
     x = rng.uniform(-1.0, 1.0, (batch_size * (steps + 1),) + (28, 28, 1)).astype("float32")
     with bench.PeakMemory() as memory:
         sides = make_sides(backend, batch_size, tf_xla=tf_xla,
-                           keras_layers_side=keras_layers_side)
+                           keras_layers_side=keras_layers_side, pure_tf_side=pure_tf_side)
         compile_s, times = {}, {s.name: [] for s in sides}
         blocks = {s.name: [] for s in sides}
         for side in sides:
@@ -241,6 +253,9 @@ def parse_args(argv):
     p.add_argument("--keras-layers-side", action="store_true",
                    help="compare: also time keras_gans on networks of Keras' own layers "
                    "(keras_gans_keras_layers) instead of keras_gans.layers'")
+    p.add_argument("--pure-tf-side", action="store_true",
+                   help="compare on JAX / torch: also time the hand-written TensorFlow step "
+                   "(pure_tf, graph) in the same process, a cross-backend yardstick")
     p.add_argument("--scaling-batches", type=int, nargs="+", default=list(SCALING_BATCHES))
     p.add_argument("--scaling-sizes", type=int, nargs="+", default=[28, 32, 64])
     p.add_argument("--dtype-policy", nargs="+", default=["float32"],
@@ -278,7 +293,8 @@ def main(argv=None):
             for batch_size in args.batch_sizes:
                 rows, table = compare(backend, batch_size, args.steps, args.repeats,
                                       args.warmup, env, device, tf_xla=not args.no_tf_xla,
-                                      keras_layers_side=args.keras_layers_side)
+                                      keras_layers_side=args.keras_layers_side,
+                                      pure_tf_side=args.pure_tf_side)
                 bench.append_csv(csv_path, rows)
                 print(f"\n### compare, batch {batch_size} ({args.repeats} interleaved blocks "
                       f"of {args.steps} steps per side)\n")

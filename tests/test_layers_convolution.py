@@ -1,6 +1,8 @@
 """keras_gans.layers.Conv2D / Conv2DTranspose: the same layers as Keras' on
 every backend (outputs, gradients, config, files, SpectralNormalization); on
-torch they take the copy-free path, elsewhere Keras' own code."""
+torch they take the copy-free path, strided transposed convolutions on JAX (CPU)
+the sub-pixel one, elsewhere Keras' own code. The sub-pixel form is checked on
+every backend (forced on) against Keras' layer."""
 
 import keras
 import numpy as np
@@ -180,8 +182,11 @@ def test_fast_path_is_taken_on_torch_only(monkeypatch):
     for _, our_cls, shape, filters, kwargs in CASES:
         layer = our_cls(filters, **kwargs)
         layer(np.zeros(shape, "float32"))
-    assert len(calls) == len(CASES)
-    assert all(calls) if BACKEND == "torch" else not any(calls)
+    # Strided transposed convolutions on JAX take the sub-pixel path first.
+    if BACKEND == "torch":
+        assert len(calls) == len(CASES) and all(calls)
+    else:
+        assert not any(calls)
 
 
 @pytest.mark.parametrize("our_cls,keras_cls", [(Conv2D, keras.layers.Conv2D),
@@ -235,3 +240,130 @@ def test_same_padding_helper_is_keras_same():
     assert conv_module._same_padding(28, 4, 2, 1) == (1, 1)
     assert conv_module._same_padding(7, 5, 1, 1) == (2, 2)
     assert conv_module._same_padding(8, 3, 1, 2) == (2, 2)
+
+
+# ----------------------------------------------------------------- sub-pixel
+# (input shape, filters, kwargs): the DCGAN generators' layers (7 -> 14 -> 28
+# with kernel 5, kernel 4 stride 2, stride 1), valid padding, output_padding,
+# kernels smaller than or not a multiple of the stride, odd and non-square sizes.
+SUBPIXEL_CASES = [
+    ((2, 7, 7, 8), 4, {"kernel_size": 5, "strides": 2, "padding": "same", "use_bias": False}),
+    ((2, 14, 14, 4), 1, {"kernel_size": 5, "strides": 2, "padding": "same", "use_bias": False,
+                         "activation": "tanh"}),
+    ((2, 7, 7, 6), 3, {"kernel_size": 5, "strides": 1, "padding": "same"}),
+    ((2, 4, 4, 6), 3, {"kernel_size": 4, "strides": 2, "padding": "same"}),
+    ((2, 5, 6, 3), 4, {"kernel_size": 3, "strides": 1, "padding": "valid"}),
+    ((2, 5, 6, 3), 4, {"kernel_size": 3, "strides": 2, "padding": "same"}),
+    ((2, 5, 6, 3), 4, {"kernel_size": 3, "strides": 2, "padding": "valid"}),
+    ((2, 5, 5, 3), 2, {"kernel_size": 4, "strides": 2, "padding": "valid"}),
+    ((2, 5, 5, 3), 2, {"kernel_size": 2, "strides": 2, "padding": "same"}),
+    ((2, 4, 5, 3), 2, {"kernel_size": 2, "strides": 3, "padding": "valid"}),
+    ((2, 4, 4, 3), 2, {"kernel_size": 5, "strides": 3, "padding": "same"}),
+    ((2, 3, 4, 4), 2, {"kernel_size": 3, "strides": 2, "padding": "same", "output_padding": 1}),
+    ((2, 3, 4, 4), 2, {"kernel_size": 5, "strides": 2, "padding": "same", "output_padding": 0}),
+    ((2, 3, 3, 4), 2, {"kernel_size": 3, "strides": 2, "padding": "valid", "output_padding": 1}),
+    ((2, 4, 3, 2), 3, {"kernel_size": (4, 3), "strides": (2, 1), "padding": "same",
+                       "activation": "relu"}),
+    ((2, 1, 1, 4), 3, {"kernel_size": 1, "strides": 2, "padding": "valid"}),
+]
+
+
+@pytest.fixture
+def subpixel_everywhere(monkeypatch):
+    """The sub-pixel path on this backend for every stride; records its calls."""
+    monkeypatch.setitem(conv_module.SUBPIXEL_ON_CPU, BACKEND, True)
+    monkeypatch.setattr(conv_module, "SUBPIXEL_MIN_STRIDE", 1)
+    calls = []
+    original = conv_module._subpixel_conv_transpose
+
+    def spy(*args):
+        calls.append(args[2])
+        return original(*args)
+
+    monkeypatch.setattr(conv_module, "_subpixel_conv_transpose", spy)
+    return calls
+
+
+@pytest.mark.parametrize("shape,filters,kwargs", SUBPIXEL_CASES,
+                         ids=[f"subpixel-{i}" for i in range(len(SUBPIXEL_CASES))])
+def test_subpixel_outputs_and_gradients_match_keras(subpixel_everywhere, shape, filters,
+                                                    kwargs):
+    keras_layer, ours = _pair(keras.layers.Conv2DTranspose, Conv2DTranspose, shape, filters,
+                              kwargs, seed=5)
+    rng = np.random.default_rng(6)
+    x = rng.normal(0.0, 1.0, shape).astype("float32")
+    out_shape = tuple(keras_layer.compute_output_shape(shape))
+    g = rng.normal(0.0, 1.0, out_shape).astype("float32")
+    out_k, grads_k = _call_with_grads(keras_layer, keras_layer.trainable_weights, x, g)
+    out_o, grads_o = _call_with_grads(ours, ours.trainable_weights, x, g)
+    assert subpixel_everywhere, "the sub-pixel path was not taken"
+    assert out_o.shape == out_k.shape == out_shape
+    np.testing.assert_allclose(out_o, out_k, rtol=1e-5, atol=1e-5 * np.abs(out_k).max())
+    assert len(grads_o) == len(grads_k) == 1 + len(keras_layer.trainable_weights)
+    for i, (a, b) in enumerate(zip(grads_o, grads_k)):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5 * np.abs(b).max(),
+                                   err_msg=f"gradient {i}")
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"dilation_rate": 2},
+    {"data_format": "channels_first"},
+])
+def test_subpixel_falls_back_to_keras(subpixel_everywhere, kwargs):
+    if BACKEND == "tensorflow" and "data_format" in kwargs:
+        pytest.skip("TF's CPU convolutions are NHWC only")
+    shape = (2, 3, 6, 6) if "data_format" in kwargs else (2, 6, 6, 3)
+    kwargs = {"kernel_size": 3, "strides": 1 if "dilation_rate" in kwargs else 2,
+              "padding": "same", **kwargs}
+    keras_layer, ours = _pair(keras.layers.Conv2DTranspose, Conv2DTranspose, shape, 4, kwargs)
+    x = np.random.default_rng(7).normal(size=shape).astype("float32")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(ours(x)),
+                               keras.ops.convert_to_numpy(keras_layer(x)), rtol=1e-5, atol=1e-5)
+    assert not subpixel_everywhere
+
+
+def test_subpixel_is_jax_strided_only_by_default(monkeypatch):
+    calls = []
+    original = conv_module._subpixel_conv_transpose
+    monkeypatch.setattr(conv_module, "_subpixel_conv_transpose",
+                        lambda *args: calls.append(1) or original(*args))
+    x = np.zeros((2, 7, 7, 4), "float32")
+    Conv2DTranspose(3, 5, strides=1, padding="same")(x)
+    assert not calls
+    Conv2DTranspose(3, 5, strides=2, padding="same")(x)
+    assert calls == ([1] if BACKEND == "jax" and conv_module._on_cpu(x) else [])
+
+
+def test_subpixel_plan_of_the_dcgan_layers():
+    # Keras' JAX padding for kernel 5, stride 2, "same": (3, 2) around the
+    # dilated input; phases read taps (3, 1) and (4, 2, 0), a 3-tap window.
+    taps, pads, out = conv_module._subpixel_plan(7, 5, 2, 3, 2)
+    assert (taps, pads, out) == ([[3, 4], [1, 2], [5, 0]], (1, 1), 14)
+    taps, pads, out = conv_module._subpixel_plan(7, 4, 2, 2, 2)
+    assert out == 14 and len(taps) == 3 and sorted(t for r in taps for t in r) == [0, 1, 2, 3, 4, 4]
+
+
+def test_subpixel_training_step_matches_keras_layers(subpixel_everywhere):
+    """One fit step of a small generator (Dense -> 7x7 -> 14 -> 28, kernel 5,
+    "same") of ours against Keras' layers: the same weights afterwards."""
+    def net(conv_t):
+        keras.utils.set_random_seed(3)
+        z = keras.Input((8,))
+        x = keras.layers.Reshape((7, 7, 4))(keras.layers.Dense(7 * 7 * 4)(z))
+        x = conv_t(6, 5, strides=1, padding="same")(x)
+        x = conv_t(4, 5, strides=2, padding="same", activation="relu")(x)
+        x = conv_t(1, 4, strides=2, padding="same", use_bias=False, activation="tanh")(x)
+        model = keras.Model(z, x)
+        model.compile(keras.optimizers.SGD(0.1), "mse")
+        return model
+
+    ref, ours = net(keras.layers.Conv2DTranspose), net(Conv2DTranspose)
+    ours.set_weights(ref.get_weights())
+    rng = np.random.default_rng(8)
+    z = rng.normal(size=(4, 8)).astype("float32")
+    y = rng.uniform(-1, 1, (4, 28, 28, 1)).astype("float32")
+    loss_ref, loss_ours = ref.train_on_batch(z, y), ours.train_on_batch(z, y)
+    assert subpixel_everywhere
+    np.testing.assert_allclose(loss_ours, loss_ref, rtol=1e-5)
+    for a, b in zip(ours.get_weights(), ref.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

@@ -9,6 +9,8 @@ numpy batch and returns the discriminator loss as a Python float (the device syn
 
 - ``tf_pure``: ``tf.Variable`` + ``tf.nn`` ops in one ``tf.function``, with or without XLA.
 - ``jax_pure``: ``jax.lax`` ops, a hand-written Adam, one ``jax.jit`` step.
+- ``jax_subpixel``: ``jax_pure`` with each transposed convolution written as a
+  stride-1 convolution + depth-to-space (sub-pixel), the faster JAX on a CPU.
 - ``torch_pure``: ``torch.nn`` modules and ``torch.optim.Adam`` (NCHW, eager).
 - ``keras_subclass``: the way Keras users write it today, a ``keras.Model``
   subclass whose ``train_step`` uses ``tf.GradientTape`` (TensorFlow backend only).

@@ -220,13 +220,14 @@ def test_ema_w_avg_and_lazy_r1_over_three_steps():
         states.append(state())
     assert len(states) == 4
     # EMA starts equal to the generator, then θ_ema ← θ + β (θ_ema − θ) after
-    # each generator update.
+    # each generator update, β = min(ema_decay, (1 + s) / (10 + s)) at step s.
     for a, b in zip(states[0]["g"], states[0]["ema"]):
         np.testing.assert_array_equal(a, b)
     for t in range(1, 4):
         moved = False
+        beta = min(0.9, t / (9 + t))  # step s = t - 1
         for g, e_prev, e in zip(states[t]["g"], states[t - 1]["ema"], states[t]["ema"]):
-            np.testing.assert_allclose(e, g + 0.9 * (e_prev - g), rtol=1e-5, atol=1e-6)
+            np.testing.assert_allclose(e, g + beta * (e_prev - g), rtol=1e-5, atol=1e-6)
             moved |= not np.allclose(e, e_prev)
         assert moved
     # w_avg ← mean(w) + β (w_avg − mean(w)), w = mapping(z) of the generator

@@ -97,44 +97,50 @@ def _adam(params, grads, opt, t):
     return params, (m, v)
 
 
-def _d_loss(d, g, stats, real, key):
-    kz, kr, kf = jax.random.split(key, 3)
-    z = jax.random.normal(kz, (real.shape[0], T.LATENT_DIM))
-    fake, stats = generator(g, stats, z)
-    fake = jax.lax.stop_gradient(fake)
-    real_out = discriminator(d, real, kr)
-    fake_out = discriminator(d, fake, kf)
-    loss = jnp.mean(jax.nn.softplus(-real_out)) + jnp.mean(jax.nn.softplus(fake_out))
-    return loss, stats
+def make_train_step(generator_fn):
+    """The jit-compiled DCGAN step (D then G, Adam each) around ``generator_fn``
+    (``generator`` here; the sub-pixel reference passes its own)."""
+
+    def d_loss(d, g, stats, real, key):
+        kz, kr, kf = jax.random.split(key, 3)
+        z = jax.random.normal(kz, (real.shape[0], T.LATENT_DIM))
+        fake, stats = generator_fn(g, stats, z)
+        fake = jax.lax.stop_gradient(fake)
+        real_out = discriminator(d, real, kr)
+        fake_out = discriminator(d, fake, kf)
+        loss = jnp.mean(jax.nn.softplus(-real_out)) + jnp.mean(jax.nn.softplus(fake_out))
+        return loss, stats
+
+    def g_loss(g, d, stats, n, key):
+        kz, kd = jax.random.split(key)
+        fake, stats = generator_fn(g, stats, jax.random.normal(kz, (n, T.LATENT_DIM)))
+        return jnp.mean(jax.nn.softplus(-discriminator(d, fake, kd))), stats
+
+    def step(state, real):
+        key, k_d, k_g = jax.random.split(state["key"], 3)
+        t = state["t"] + 1
+        (d_value, stats), d_grads = jax.value_and_grad(d_loss, has_aux=True)(
+            state["d"], state["g"], state["stats"], real, k_d)
+        d, d_opt = _adam(state["d"], d_grads, state["d_opt"], t)
+        (g_value, stats), g_grads = jax.value_and_grad(g_loss, has_aux=True)(
+            state["g"], d, stats, real.shape[0], k_g)
+        g, g_opt = _adam(state["g"], g_grads, state["g_opt"], t)
+        new = {"g": g, "d": d, "stats": stats, "g_opt": g_opt, "d_opt": d_opt, "t": t,
+               "key": key}
+        return new, d_value, g_value
+
+    return jax.jit(step, donate_argnums=0)
 
 
-def _g_loss(g, d, stats, n, key):
-    kz, kd = jax.random.split(key)
-    fake, stats = generator(g, stats, jax.random.normal(kz, (n, T.LATENT_DIM)))
-    return jnp.mean(jax.nn.softplus(-discriminator(d, fake, kd))), stats
-
-
-def _train_step_impl(state, real):
-    key, k_d, k_g = jax.random.split(state["key"], 3)
-    t = state["t"] + 1
-    (d_loss, stats), d_grads = jax.value_and_grad(_d_loss, has_aux=True)(
-        state["d"], state["g"], state["stats"], real, k_d)
-    d, d_opt = _adam(state["d"], d_grads, state["d_opt"], t)
-    (g_loss, stats), g_grads = jax.value_and_grad(_g_loss, has_aux=True)(
-        state["g"], d, stats, real.shape[0], k_g)
-    g, g_opt = _adam(state["g"], g_grads, state["g_opt"], t)
-    new = {"g": g, "d": d, "stats": stats, "g_opt": g_opt, "d_opt": d_opt, "t": t, "key": key}
-    return new, d_loss, g_loss
-
-
-train_step = jax.jit(_train_step_impl, donate_argnums=0)
+train_step = make_train_step(generator)
 
 
 class Step:
-    def __init__(self, batch_size, seed=0):
+    def __init__(self, batch_size, seed=0, step=None):
         self.batch_size = batch_size
         self.state = init(seed)
+        self.step = step or train_step
 
     def __call__(self, x):
-        self.state, d_loss, _ = train_step(self.state, jnp.asarray(x))
+        self.state, d_loss, _ = self.step(self.state, jnp.asarray(x))
         return float(d_loss.block_until_ready())

@@ -16,7 +16,6 @@ import jax.numpy as jnp
 import numpy as np
 
 from benchmarks.reference import jax_pure as P
-from benchmarks.reference import tutorial as T
 
 init = P.init
 
@@ -69,44 +68,8 @@ def generator(g, stats, z):
     return jnp.tanh(x), new
 
 
-def _d_loss(d, g, stats, real, key):
-    kz, kr, kf = jax.random.split(key, 3)
-    z = jax.random.normal(kz, (real.shape[0], T.LATENT_DIM))
-    fake, stats = generator(g, stats, z)
-    fake = jax.lax.stop_gradient(fake)
-    real_out = P.discriminator(d, real, kr)
-    fake_out = P.discriminator(d, fake, kf)
-    loss = jnp.mean(jax.nn.softplus(-real_out)) + jnp.mean(jax.nn.softplus(fake_out))
-    return loss, stats
+train_step = P.make_train_step(generator)
 
 
-def _g_loss(g, d, stats, n, key):
-    kz, kd = jax.random.split(key)
-    fake, stats = generator(g, stats, jax.random.normal(kz, (n, T.LATENT_DIM)))
-    return jnp.mean(jax.nn.softplus(-P.discriminator(d, fake, kd))), stats
-
-
-def _train_step_impl(state, real):
-    key, k_d, k_g = jax.random.split(state["key"], 3)
-    t = state["t"] + 1
-    (d_loss, stats), d_grads = jax.value_and_grad(_d_loss, has_aux=True)(
-        state["d"], state["g"], state["stats"], real, k_d)
-    d, d_opt = P._adam(state["d"], d_grads, state["d_opt"], t)
-    (g_loss, stats), g_grads = jax.value_and_grad(_g_loss, has_aux=True)(
-        state["g"], d, stats, real.shape[0], k_g)
-    g, g_opt = P._adam(state["g"], g_grads, state["g_opt"], t)
-    new = {"g": g, "d": d, "stats": stats, "g_opt": g_opt, "d_opt": d_opt, "t": t, "key": key}
-    return new, d_loss, g_loss
-
-
-train_step = jax.jit(_train_step_impl, donate_argnums=0)
-
-
-class Step:
-    def __init__(self, batch_size, seed=0):
-        self.batch_size = batch_size
-        self.state = init(seed)
-
-    def __call__(self, x):
-        self.state, d_loss, _ = train_step(self.state, jnp.asarray(x))
-        return float(d_loss.block_until_ready())
+def Step(batch_size, seed=0):
+    return P.Step(batch_size, seed, step=train_step)

@@ -11,6 +11,7 @@ from keras_gans import (
     augment,
     data,
     distribute,
+    errors,
     layers,
     losses,
     metrics,

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from keras import ops
 
-from keras_gans.core.errors import GANConfigError, did_you_mean
+from keras_gans.errors import GANConfigError, did_you_mean
 
 DEFAULT_POLICY = "color,translation,cutout"
 TRANSLATION_RATIO = 0.125

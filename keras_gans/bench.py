@@ -336,7 +336,7 @@ def run_cli(args, out=print):
     """``keras-gans bench``: time the variants on this backend, print a table."""
     import keras
 
-    from keras_gans.core.errors import GANConfigError
+    from keras_gans.errors import GANConfigError
     from keras_gans.models import VARIANTS, get_variant
 
     if args.variants.strip().lower() == "all":

@@ -70,7 +70,7 @@ class BestMetricCheckpoint(keras.callbacks.Callback):
                  mode=None, verbose=1, reference_images=None, feature_network=None,
                  reference_name="custom", **evaluate_kwargs):
         super().__init__()
-        from keras_gans.core.errors import GANConfigError
+        from keras_gans.errors import GANConfigError
         from keras_gans.metrics.evaluation import EXPAND, METRICS
 
         metric = str(metric).lower()

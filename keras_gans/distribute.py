@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import keras
 
-from keras_gans.core.errors import GANConfigError
+from keras_gans.errors import GANConfigError
 
 __all__ = ["check_fit", "data_parallel", "num_replicas"]
 

@@ -40,7 +40,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gans.core.errors import GANConfigError, did_you_mean
+from keras_gans.errors import GANConfigError, did_you_mean
 
 # format -> backends whose Keras exporter writes it
 FORMATS = {

@@ -171,7 +171,7 @@ def _pil():
 def image_info(path):
     """``(height, width, channels)`` of an image file (channels 1 for
     grayscale, 3 for colour; alpha is dropped when read)."""
-    from keras_gans.core.errors import GANInputError
+    from keras_gans.errors import GANInputError
 
     Image = _pil()
     try:
@@ -202,7 +202,7 @@ def read_image(path, size=None, channels=None):
     Reads with Pillow (what ``keras.utils.load_img`` uses), or with
     TensorFlow's decoders when Pillow is not installed.
     """
-    from keras_gans.core.errors import GANInputError
+    from keras_gans.errors import GANInputError
 
     Image = _pil()
     try:
@@ -227,7 +227,7 @@ def read_image(path, size=None, channels=None):
 
 
 def _decode_tf(path, channels, size=None):
-    from keras_gans.core.errors import GANInputError
+    from keras_gans.errors import GANInputError
 
     try:
         import tensorflow as tf

@@ -32,7 +32,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gans.core.errors import GANConfigError, GANInputError
+from keras_gans.errors import GANConfigError, GANInputError
 
 
 @dataclass

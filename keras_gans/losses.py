@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from keras import ops
 
-from keras_gans.core.errors import GANConfigError, did_you_mean
+from keras_gans.errors import GANConfigError, did_you_mean
 
 
 def _mean(x):

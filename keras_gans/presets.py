@@ -30,7 +30,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from keras_gans.core.errors import GANConfigError, GANInputError, did_you_mean
+from keras_gans.errors import GANConfigError, GANInputError, did_you_mean
 from keras_gans.metrics.feature_nets import sha256 as _sha256
 
 FILES = ("config.json", "model.weights.h5", "samples.png")

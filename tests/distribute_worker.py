@@ -46,7 +46,7 @@ import numpy as np
 
 import keras_gans as kg
 from keras_gans import distribute
-from keras_gans.core.errors import GANConfigError
+from keras_gans.errors import GANConfigError
 
 BACKEND = keras.backend.backend()
 BATCH = 8

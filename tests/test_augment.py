@@ -13,7 +13,7 @@ from small_variants import VARIANTS, batch_size, fit_args
 import keras_gans as kg
 from keras_gans.augment import DEFAULT_POLICY, DiffAugment, cutout_mask
 from keras_gans.core.backend_steps import input_gradients
-from keras_gans.core.errors import GANConfigError
+from keras_gans.errors import GANConfigError
 
 ops = keras.ops
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from digit_frames import SMALL, shrink, shuffled_digits
 
-from keras_gans.core.errors import GANConfigError, GANInputError
+from keras_gans.errors import GANConfigError, GANInputError
 from keras_gans.networks.classifier import (
     classifier_accuracy,
     train_classifier,

@@ -107,7 +107,7 @@ def test_recipes_with_unknown_keys_or_wrong_types(tmp_path, capsys):
 
 def test_a_preset_or_checkpoint_of_another_variant(tmp_path, capsys):
     from keras_gans import DCGAN
-    from keras_gans.core.errors import GANConfigError
+    from keras_gans.errors import GANConfigError
 
     with pytest.raises(GANConfigError, match="is a ConditionalGAN, not a DCGAN"):
         DCGAN.from_preset(FIXTURE)
@@ -153,7 +153,7 @@ def test_files_from_a_newer_version(tmp_path, capsys):
 
 
 def test_debug_shows_the_traceback(tmp_path):
-    from keras_gans.core.errors import GANInputError
+    from keras_gans.errors import GANInputError
 
     with pytest.raises(GANInputError, match="No dataset file"):
         main(["--debug", "train", "dcgan", "--dataset", str(tmp_path / "m.npz"),

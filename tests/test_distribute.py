@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from keras_gans import cli, distribute
-from keras_gans.core.errors import GANConfigError
+from keras_gans.errors import GANConfigError
 
 BACKEND = keras.backend.backend()
 HERE = os.path.dirname(os.path.abspath(__file__))

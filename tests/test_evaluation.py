@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from keras_gans.cli import main
-from keras_gans.core.errors import GANConfigError, GANInputError
+from keras_gans.errors import GANConfigError, GANInputError
 from keras_gans.metrics import evaluate, feature_nets
 
 DATA_DIR = os.environ.get(

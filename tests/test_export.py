@@ -16,7 +16,7 @@ import pytest
 
 import keras_gans
 from keras_gans import export as ex
-from keras_gans.core.errors import GANConfigError
+from keras_gans.errors import GANConfigError
 
 BACKEND = keras.backend.backend()
 ATOL = 2e-5  # float32: different kernels (oneDNN, onnxruntime) reorder sums

@@ -30,7 +30,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import keras_gans as kg
-from keras_gans.core.errors import GANConfigError, GANInputError
+from keras_gans.errors import GANConfigError, GANInputError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BACKENDS = ("tensorflow", "jax", "torch")

@@ -9,7 +9,7 @@ import pytest
 import scipy.linalg
 import scipy.stats
 
-from keras_gans.core.errors import GANConfigError, GANInputError
+from keras_gans.errors import GANConfigError, GANInputError
 from keras_gans.metrics import fid as F
 from keras_gans.metrics.evaluation import check_images, metric_name, sample_count_tag
 

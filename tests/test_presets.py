@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from keras_gans import DCGAN, GAN, ConditionalGAN, GANModel, presets
-from keras_gans.core.errors import GANConfigError, GANInputError
+from keras_gans.errors import GANConfigError, GANInputError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # Written on JAX by a 2-epoch run (see its metadata): the cross-backend proof.

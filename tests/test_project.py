@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import keras_gans
-from keras_gans.core.errors import GANConfigError, GANInputError
+from keras_gans.errors import GANConfigError, GANInputError
 
 MNIST = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "datasets", "mnist.npz")
 STEPS = 60

@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from keras_gans.core.errors import GANConfigError, GANInputError
+from keras_gans.errors import GANConfigError, GANInputError
 from keras_gans.core.image_pool import pool_query
 from keras_gans.data import two_domain
 from keras_gans.models.cyclegan import CycleGAN

@@ -64,7 +64,7 @@ def one_line(e):
     the fix; an error from elsewhere is named by its class. When Keras wraps an
     error raised inside a layer ("Exception encountered when calling X.call()"),
     the line is the root cause's, with where it happened."""
-    from keras_gans.core.errors import GANConfigError, GANInputError, GANTrainingError
+    from keras_gans.errors import GANConfigError, GANInputError, GANTrainingError
 
     while e.__cause__ is not None and not isinstance(
             e, (GANConfigError, GANInputError, GANTrainingError)):
@@ -90,7 +90,7 @@ def one_line(e):
 
 def refuse_existing(paths, overwrite, what="outputs"):
     """One error for the first of ``paths`` that exists, unless ``overwrite``."""
-    from keras_gans.core.errors import GANConfigError
+    from keras_gans.errors import GANConfigError
 
     existing = [p for p in paths if p and os.path.exists(p)]
     if existing and not overwrite:
@@ -104,7 +104,7 @@ def load_model(spec):
     import keras
 
     from keras_gans import presets
-    from keras_gans.core.errors import GANInputError
+    from keras_gans.errors import GANInputError
 
     if str(spec).endswith(".keras"):
         if not os.path.exists(spec):
@@ -133,7 +133,7 @@ def check_keras_version(path):
 
     import keras
 
-    from keras_gans.core.errors import GANInputError
+    from keras_gans.errors import GANInputError
     from keras_gans.presets import _version_tuple
 
     try:

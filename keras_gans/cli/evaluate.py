@@ -46,7 +46,7 @@ def add_parser(sub):
 
 
 def run(args):
-    from keras_gans.core.errors import GANInputError
+    from keras_gans.errors import GANInputError
     from keras_gans.images import atomic_write
     from keras_gans.metrics import evaluate
 

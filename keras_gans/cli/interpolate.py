@@ -51,7 +51,7 @@ def slerp(z0, z1, t):
 def run(args):
     import numpy as np
 
-    from keras_gans.core.errors import GANConfigError, GANInputError
+    from keras_gans.errors import GANConfigError, GANInputError
     from keras_gans.images import save_gif, save_grid
 
     for path in filter(None, (args.out, args.gif)):

@@ -29,7 +29,7 @@ RECIPE_KEYS = ("variant", "dataset", "batch_size", "latent_dim", "limit", "seed"
 def apply_recipe(args, defaults):
     """Fill train's settings from ``--recipe``; flags given explicitly (a value
     other than the flag's default) win. Unknown keys and wrong types are refused."""
-    from keras_gans.core.errors import GANConfigError, did_you_mean
+    from keras_gans.errors import GANConfigError, did_you_mean
 
     if not args.recipe:
         return args
@@ -65,7 +65,7 @@ def apply_recipe(args, defaults):
 
 
 def read_recipe(path):
-    from keras_gans.core.errors import GANConfigError
+    from keras_gans.errors import GANConfigError
 
     try:
         with open(path, encoding="utf-8") as f:
@@ -94,7 +94,7 @@ def write_recipe(path, args, backend, resumed):
 
 def check_same_recipe(recipe_path, args, defaults):
     from keras_gans import __version__
-    from keras_gans.core.errors import GANConfigError
+    from keras_gans.errors import GANConfigError
     from keras_gans.presets import _version_tuple
 
     if not os.path.exists(recipe_path):
@@ -129,7 +129,7 @@ class RunFolder:
     A resumed run keeps everything it had."""
 
     def __init__(self, out, resume, overwrite):
-        from keras_gans.core.errors import GANConfigError
+        from keras_gans.errors import GANConfigError
 
         if resume and overwrite:
             raise GANConfigError("--resume and --overwrite contradict each other; pass one.")

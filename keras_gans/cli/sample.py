@@ -40,7 +40,7 @@ def add_parser(sub):
 def run(args):
     import numpy as np
 
-    from keras_gans.core.errors import GANConfigError, GANInputError
+    from keras_gans.errors import GANConfigError, GANInputError
     from keras_gans.images import save_grid
 
     if os.path.exists(args.out) and not args.overwrite:

@@ -102,7 +102,7 @@ def flags():
 
 
 def run(args):
-    from keras_gans.core.errors import GANConfigError
+    from keras_gans.errors import GANConfigError
 
     settings = flags()
     defaults = {k: v[0] for k, v in settings.items()}

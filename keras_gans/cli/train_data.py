@@ -13,7 +13,7 @@ TWO_DOMAIN = ("cyclegan", "discogan", "dtn")
 
 def check_trainable(cls, name):
     """Refuse, before anything is written, a variant this command cannot train."""
-    from keras_gans.core.errors import GANConfigError
+    from keras_gans.errors import GANConfigError
     from keras_gans.models import VARIANTS
 
     key = next((k for k, v in VARIANTS.items() if v is cls), str(name))
@@ -27,7 +27,7 @@ def check_trainable(cls, name):
 
 def load_data(args):
     from keras_gans import data
-    from keras_gans.core.errors import GANConfigError, GANInputError
+    from keras_gans.errors import GANConfigError, GANInputError
 
     image_size = getattr(args, "image_size", None)
     if args.dataset in MIXTURE_SETS:
@@ -67,7 +67,7 @@ def is_image_folder(args):
 
 def build_model(cls, args, x, y):
     """The variant for data ``x`` (labels ``y``), with the run's seed and latent size."""
-    from keras_gans.core.errors import GANConfigError
+    from keras_gans.errors import GANConfigError
 
     kwargs = {"data_shape": tuple(x.shape[1:]), "seed": args.seed}
     if args.latent_dim:
@@ -121,7 +121,7 @@ def fit_inputs(args, model, x, y, guard, grids, eval_dataset):
 
 
 def divergence_error(guard, backup):
-    from keras_gans.core.errors import GANTrainingError
+    from keras_gans.errors import GANTrainingError
 
     d = guard.diverged
     losses = ", ".join(f"{k}={v}" for k, v in d["logs"].items())
@@ -137,7 +137,7 @@ def divergence_error(guard, backup):
 def check_eval_flags(args, defaults):
     """The dataset --eval-metric measures against (None without it); every
     eval flag checked before anything is written."""
-    from keras_gans.core.errors import GANConfigError, did_you_mean
+    from keras_gans.errors import GANConfigError, did_you_mean
     from keras_gans.metrics import feature_nets
     from keras_gans.metrics.evaluation import EXPAND, METRICS
 
@@ -169,7 +169,7 @@ def check_eval_flags(args, defaults):
 
 
 def check_eval_shape(model, dataset):
-    from keras_gans.core.errors import GANConfigError
+    from keras_gans.errors import GANConfigError
     from keras_gans.metrics import feature_nets
 
     want = tuple(feature_nets.DATASETS[dataset])

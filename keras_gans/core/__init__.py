@@ -1,5 +1,5 @@
 from keras_gans.core.adversarial import AdversarialGAN
-from keras_gans.core.errors import GANConfigError, GANInputError
+from keras_gans.errors import GANConfigError, GANInputError
 from keras_gans.core.gan_model import GANModel
 from keras_gans.core.phase import Phase
 

@@ -9,7 +9,7 @@ from keras.src.trainers.compile_utils import MetricsList
 
 from keras_gans.core import backend_steps
 from keras_gans.core.ema import EMAMixin
-from keras_gans.core.errors import GANConfigError, GANInputError
+from keras_gans.errors import GANConfigError, GANInputError
 from keras_gans.core.inference import InferenceMixin
 from keras_gans.distribute import replica_random
 

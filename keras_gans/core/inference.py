@@ -8,7 +8,7 @@ import contextlib
 
 import keras
 
-from keras_gans.core.errors import GANConfigError, GANInputError
+from keras_gans.errors import GANConfigError, GANInputError
 
 
 class InferenceMixin:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from keras_gans.core.errors import GANConfigError, GANInputError, did_you_mean
+from keras_gans.errors import GANConfigError, GANInputError, did_you_mean
 
 # name -> tensorflow-datasets name (None: no tfds equivalent)
 TFDS_NAMES = {

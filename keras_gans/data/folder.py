@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 
-from keras_gans.core.errors import GANInputError
+from keras_gans.errors import GANInputError
 
 
 def load_folder(folder, image_size=None, channels=None):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from keras_gans.core.errors import GANConfigError, did_you_mean
+from keras_gans.errors import GANConfigError, did_you_mean
 
 # name -> (modes as an (M, 2) array builder, standard deviation of each mode)
 MIXTURES = {

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from keras_gans.core.errors import GANConfigError, GANInputError, did_you_mean
+from keras_gans.errors import GANConfigError, GANInputError, did_you_mean
 from keras_gans.metrics import feature_nets as fn
 from keras_gans.metrics.fid import (
     RunningStatistics,

@@ -28,7 +28,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from keras_gans.core.errors import GANConfigError, GANInputError, did_you_mean
+from keras_gans.errors import GANConfigError, GANInputError, did_you_mean
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 FEATURE_LAYER = "features"

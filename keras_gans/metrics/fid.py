@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from keras_gans.core.errors import GANInputError
+from keras_gans.errors import GANInputError
 
 
 class RunningStatistics:

@@ -29,7 +29,7 @@ VARIANTS = {
 
 
 def get_variant(name):
-    from keras_gans.core.errors import GANConfigError, did_you_mean
+    from keras_gans.errors import GANConfigError, did_you_mean
 
     key = str(name).lower().replace("-", "_")
     if key not in VARIANTS:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from keras_gans.core.errors import GANConfigError, GANInputError
+from keras_gans.errors import GANConfigError, GANInputError
 from keras_gans.core.gan_model import as_float32
 
 

@@ -1,7 +1,7 @@
 import keras
 from keras import ops
 
-from keras_gans.core.errors import GANConfigError
+from keras_gans.errors import GANConfigError
 from keras_gans.core.image_pool import pool_query
 from keras_gans.core.phase import Phase
 from keras_gans.core.two_domain import TwoDomainGAN

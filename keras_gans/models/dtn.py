@@ -2,7 +2,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gans.core.errors import GANConfigError, GANInputError
+from keras_gans.errors import GANConfigError, GANInputError
 from keras_gans.core.gan_model import GANModel, as_float32
 from keras_gans.core.phase import Phase
 from keras_gans.core.two_domain import TwoDomainGAN

@@ -1,7 +1,7 @@
 import keras
 
 from keras_gans.core.adversarial import AdversarialGAN
-from keras_gans.core.errors import GANConfigError
+from keras_gans.errors import GANConfigError
 from keras_gans.networks import mlp_discriminator, mlp_generator
 
 

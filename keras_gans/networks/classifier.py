@@ -19,7 +19,7 @@ import numpy as np
 from keras import layers
 
 from keras_gans import layers as kg_layers
-from keras_gans.core.errors import GANConfigError, GANInputError
+from keras_gans.errors import GANConfigError, GANInputError
 
 FEATURE_LAYER = "features"
 

@@ -12,7 +12,7 @@ import keras
 from keras import layers
 
 from keras_gans import layers as kg_layers
-from keras_gans.core.errors import GANConfigError
+from keras_gans.errors import GANConfigError
 from keras_gans.networks.common import DiscriminatorOptions, dcgan_init, label_input
 
 # image side -> (starting side, number of 2x upsamplings)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import keras
 
-from keras_gans.core.errors import GANConfigError
+from keras_gans.errors import GANConfigError
 from keras_gans.layers.minibatch_stddev import MinibatchStdDev
 from keras_gans.layers.stylegan import (
     BroadcastLatent,

@@ -18,7 +18,7 @@ import keras
 from keras import layers, ops
 
 from keras_gans import layers as kg_layers
-from keras_gans.core.errors import GANConfigError
+from keras_gans.errors import GANConfigError
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")

@@ -1,8 +1,7 @@
 """keras_gans: GANs for Keras 3 that train with model.fit on TensorFlow, JAX and PyTorch."""
 
-__version__ = "0.1.0"
-
 from keras_gans import _console
+from keras_gans.version import __version__  # noqa: F401 (keras_gans.__version__)
 
 if _console.is_command():  # before Keras imports TensorFlow (keras_gans/_console.py)
     _console.quiet_native_logs()
@@ -72,6 +71,7 @@ __all__ = [
     "augment",
     "data",
     "distribute",
+    "errors",
     "export_generator",
     "get_variant",
     "layers",

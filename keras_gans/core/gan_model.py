@@ -9,9 +9,9 @@ from keras.src.trainers.compile_utils import MetricsList
 
 from keras_gans.core import backend_steps
 from keras_gans.core.ema import EMAMixin
-from keras_gans.errors import GANConfigError, GANInputError
 from keras_gans.core.inference import InferenceMixin
 from keras_gans.distribute import replica_random
+from keras_gans.errors import GANConfigError, GANInputError
 
 
 class GANModel(EMAMixin, InferenceMixin, keras.Model):
@@ -83,7 +83,7 @@ class GANModel(EMAMixin, InferenceMixin, keras.Model):
         """A pretrained model from the zoo by name (``keras_gans.presets``):
         ``DCGAN.from_preset("dcgan_mnist")``. A variant class refuses a preset
         of another variant; ``GANModel.from_preset`` loads any."""
-        from keras_gans.presets import from_preset
+        from keras_gans.preset_files import from_preset
 
         return from_preset(name, load_weights=load_weights,
                            expected_class=None if cls is GANModel else cls)

@@ -19,7 +19,6 @@ The classifiers are trained by ``python -m keras_gans.metrics.train_classifiers`
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -29,6 +28,7 @@ import numpy as np
 from keras import layers
 
 from keras_gans.errors import GANConfigError, GANInputError, did_you_mean
+from keras_gans.preset_files import sha256
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 FEATURE_LAYER = "features"
@@ -76,14 +76,6 @@ def eval_classifier(input_shape, num_classes=10, width=32, feature_dim=128, seed
     x = layers.Dropout(0.3, seed=seed + 1)(x)
     out = layers.Dense(int(num_classes), kernel_initializer=init(i + 1), name="logits")(x)
     return keras.Model(x_in, out, name=name)
-
-
-def sha256(path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def asset_paths(dataset, root=None):

@@ -60,10 +60,10 @@ def tag_of(augment):
 def train(augment, steps, out, seed=0, steps_per_epoch=100):
     single_thread()
     import keras
+    from train_translation_preset import ENTRIES, _domains
 
     from keras_gans.data.two_domain import UnpairedBatches
     from keras_gans.models.cyclegan import CycleGAN
-    from train_translation_preset import ENTRIES, _domains
 
     entry = ENTRIES[ENTRY]
     augment = None if augment == "none" else augment
@@ -100,9 +100,10 @@ def train(augment, steps, out, seed=0, steps_per_epoch=100):
 
 
 def score(out):
+    from train_translation_preset import ENTRIES, _domains, measure_kid
+
     import keras_gans as kg
     from keras_gans.models.cyclegan import CycleGAN
-    from train_translation_preset import ENTRIES, _domains, measure_kid
 
     entry = ENTRIES[ENTRY]
     results = {"protocol": "kid/fid of test translations vs the target's test images, "

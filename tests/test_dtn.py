@@ -13,8 +13,8 @@ import pytest
 from digit_frames import SMALL, shrink, shuffled_digits
 from gan_test_case import GANTestMixin, weights_of
 
-from keras_gans.errors import GANConfigError, GANInputError
 from keras_gans.data import resize_images
+from keras_gans.errors import GANConfigError, GANInputError
 from keras_gans.metrics.translation import translation_accuracy
 from keras_gans.models.dtn import DomainTransferNetwork, total_variation
 from keras_gans.networks.classifier import (

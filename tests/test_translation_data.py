@@ -7,9 +7,9 @@ import keras
 import numpy as np
 import pytest
 
-from keras_gans.errors import GANConfigError, GANInputError
 from keras_gans.core.image_pool import pool_query
 from keras_gans.data import two_domain
+from keras_gans.errors import GANConfigError, GANInputError
 from keras_gans.models.cyclegan import CycleGAN
 
 DATA_DIR = os.environ.get("KERAS_GANS_DATA", "/work/shared/datasets")

@@ -54,9 +54,9 @@ def read_images(args, model):
     """(images in [-1, 1], labels or None) from a folder or an .npz file."""
     import numpy as np
 
-    from keras_gans.errors import GANInputError
     from keras_gans.data import scale_images
     from keras_gans.data.datasets import open_npz
+    from keras_gans.errors import GANInputError
     from keras_gans.images import list_images, read_image
 
     shape = tuple(model.data_shape)

@@ -49,8 +49,8 @@ def run(args):
 
     import numpy as np
 
-    from keras_gans.errors import GANConfigError, GANInputError
     from keras_gans.data import scale_images
+    from keras_gans.errors import GANConfigError, GANInputError
     from keras_gans.images import (
         atomic_write,
         encode_png,

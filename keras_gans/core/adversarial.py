@@ -16,9 +16,9 @@ from keras import ops
 
 from keras_gans import losses as losses_lib
 from keras_gans import regularizers
-from keras_gans.errors import GANConfigError, GANInputError
 from keras_gans.core.gan_model import GANModel, as_float32
 from keras_gans.core.phase import Phase
+from keras_gans.errors import GANConfigError, GANInputError
 
 
 class AdversarialGAN(GANModel):

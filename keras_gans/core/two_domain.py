@@ -13,8 +13,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gans.errors import GANConfigError, GANInputError
 from keras_gans.core.gan_model import GANModel, _is_torch_loader, _split, as_float32
+from keras_gans.errors import GANConfigError, GANInputError
 
 
 class TwoDomainGAN(GANModel):

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from keras_gans.errors import GANConfigError, GANInputError, did_you_mean
 from keras_gans.data.datasets import load, resize_images, scale_images
+from keras_gans.errors import GANConfigError, GANInputError, did_you_mean
 
 #: name -> (domain A, domain B, common side, channels, what the labels are)
 PAIRS = {

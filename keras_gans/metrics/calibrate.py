@@ -25,8 +25,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
 
-from keras_gans.errors import GANInputError
 from keras_gans.data import load
+from keras_gans.errors import GANInputError
 from keras_gans.metrics import feature_nets as fn
 from keras_gans.metrics.fid import (
     density_coverage,

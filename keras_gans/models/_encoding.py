@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from keras_gans.errors import GANConfigError, GANInputError
 from keras_gans.core.gan_model import as_float32
+from keras_gans.errors import GANConfigError, GANInputError
 
 
 def check_labels(model, y, takes_labels):

@@ -5,9 +5,9 @@ import numpy as np
 from keras import ops
 
 from keras_gans import losses
-from keras_gans.errors import GANConfigError, GANInputError
 from keras_gans.core.gan_model import GANModel, as_float32
 from keras_gans.core.phase import Phase
+from keras_gans.errors import GANConfigError, GANInputError
 from keras_gans.models._encoding import (
     as_samples,
     batched,

@@ -1,10 +1,10 @@
 import keras
 from keras import ops
 
-from keras_gans.errors import GANConfigError
 from keras_gans.core.image_pool import pool_query
 from keras_gans.core.phase import Phase
 from keras_gans.core.two_domain import TwoDomainGAN
+from keras_gans.errors import GANConfigError
 from keras_gans.networks.translation import patchgan_discriminator, resnet_generator
 
 

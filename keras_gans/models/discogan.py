@@ -1,9 +1,9 @@
 import keras
 from keras import ops
 
-from keras_gans.errors import GANConfigError
 from keras_gans.core.phase import Phase
 from keras_gans.core.two_domain import TwoDomainGAN
+from keras_gans.errors import GANConfigError
 from keras_gans.networks.translation import (
     discogan_discriminator,
     encoder_decoder_generator,

@@ -2,10 +2,10 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gans.errors import GANConfigError, GANInputError
 from keras_gans.core.gan_model import GANModel, as_float32
 from keras_gans.core.phase import Phase
 from keras_gans.core.two_domain import TwoDomainGAN
+from keras_gans.errors import GANConfigError, GANInputError
 from keras_gans.networks.classifier import (
     FEATURE_LAYER,
     conv_classifier,

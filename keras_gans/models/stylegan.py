@@ -7,9 +7,9 @@ import numpy as np
 from keras import ops
 
 from keras_gans.core.backend_steps import input_gradients
-from keras_gans.errors import GANConfigError, GANInputError
 from keras_gans.core.gan_model import GANModel, as_float32
 from keras_gans.core.phase import Phase
+from keras_gans.errors import GANConfigError, GANInputError
 from keras_gans.networks import stylegan as nets
 
 

@@ -40,7 +40,6 @@ from keras_gans.data import load
 from keras_gans.images import save_grid
 from keras_gans.models import DCGAN, StyleGAN
 
-
 # --dataset -> the offline .npz file it reads (faces: 1,200 grayscale CelebA crops, 64 px)
 DATASETS = {"fashion_mnist": "fashion_mnist", "mnist": "mnist",
             "faces": "celeba_gray_subset_64"}

@@ -202,8 +202,8 @@ def hardware():
 
 def train(name, args):
     from keras_gans.callbacks import BestMetricCheckpoint
-    from keras_gans.errors import GANConfigError
     from keras_gans.data import EpochShuffled, load
+    from keras_gans.errors import GANConfigError
     from keras_gans.metrics import evaluate
     from keras_gans.presets import round_weights, save_to_preset
 

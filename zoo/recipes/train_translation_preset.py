@@ -294,9 +294,9 @@ def build(entry, run, seed, data_dir):
 
 
 def train(name, args):
-    from keras_gans.errors import GANConfigError
     from keras_gans.data import load
     from keras_gans.data.two_domain import UnpairedBatches
+    from keras_gans.errors import GANConfigError
     from keras_gans.presets import round_weights, save_to_preset
 
     entry = dict(ENTRIES[name])

@@ -15,7 +15,8 @@ import keras
 from keras import ops
 
 from keras_gans import losses as losses_lib
-from keras_gans import regularizers
+from keras_gans.core import regularizers
+from keras_gans.core.capabilities import NetworkTarget
 from keras_gans.core.gan_model import GANModel, as_float32
 from keras_gans.core.phase import Phase
 from keras_gans.errors import GANConfigError, GANInputError
@@ -337,6 +338,15 @@ class AdversarialGAN(GANModel):
         out = self._g(keras.ops.convert_to_tensor(z), y, training=False,
                       network=self.sampler())
         return as_float32(out)
+
+    # ------------------------------------------------------------ capabilities
+    @property
+    def label_classes(self):
+        return self.num_classes
+
+    def inversion_target(self):
+        """z of the trained generator (not its moving average), N(0, 1) starts."""
+        return NetworkTarget(self, self.generator, self.latent_dim, self.num_classes)
 
     # ------------------------------------------------------------ config
     def get_config(self):

@@ -1,11 +1,13 @@
 """The only code in keras_gans that knows which backend runs it.
 
-Two primitives, one per backend:
+The primitives, one implementation per backend:
 
 - ``run_phase``: compute one phase's loss, take its gradient with respect to the
   phase's players' trainable variables only, and apply each player's own optimizer.
 - ``input_gradients``: the gradient of a scalar function with respect to its
   *input*, differentiable again (double backprop), for gradient penalties.
+- ``minimize_step``: the public "minimise these variables with this optimizer"
+  step, for code outside training (``keras_gans.project``).
 
 TensorFlow and PyTorch run the phases statefully (Keras' own trainers call
 ``train_step(data)``); JAX runs them on explicit state (see ``jax_step.py``).
@@ -16,7 +18,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from keras_gans import distribute
+from keras_gans.core import replicas
 
 
 def _backend() -> str:
@@ -75,7 +77,7 @@ def run_phase_stateful(model, phase, batch):
             loss, logs = phase.loss_fn(batch)
             # Under tf.distribute the optimizers sum the replicas' gradients:
             # the replica's mean loss (every term of it) counts 1/replicas.
-            loss = distribute.scale_loss(loss)
+            loss = replicas.scale_loss(loss)
             if scaler is not None:
                 loss = scaler.scale_loss(loss)
         grads = tape.gradient(loss, variables)
@@ -165,3 +167,53 @@ def input_gradients(fn, x):
             scope.state_mapping.update(saved)
         return grad
     raise NotImplementedError(f"input_gradients is not implemented for {backend}")
+
+
+# ---------------------------------------------------------------- minimise
+def minimize_step(loss_fn, variables, optimizer):
+    """``step(*args) -> loss``: one update of ``variables`` by ``optimizer``
+    down the gradient of the scalar ``loss_fn(*args)``, on any backend.
+
+    What a training phase does, for code that minimises something other than
+    a phase (``keras_gans.project`` optimises latent codes with it):
+    TensorFlow takes the gradient with a ``GradientTape`` in a ``tf.function``;
+    PyTorch with ``torch.autograd.grad``, applying under ``no_grad``; JAX
+    jit-compiles a pure function of the variables' and the optimizer's values
+    (``jax_step.minimize_step``) and writes the new values back after each call.
+
+    Args:
+        loss_fn: ``(*args) -> scalar`` written with ``keras.ops``; it may read
+            other variables (network weights), which are never changed.
+        variables: the ``keras.Variable``s to minimise over.
+        optimizer: a Keras optimizer built on ``variables``
+            (``optimizer.build(variables)``).
+    """
+    variables = list(variables)
+    backend = _backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        @tf.function(reduce_retracing=True)
+        def tf_step(*args):
+            with tf.GradientTape() as tape:
+                loss = loss_fn(*args)
+            optimizer.apply(tape.gradient(loss, variables), variables)
+            return loss
+
+        return tf_step
+    if backend == "torch":
+        import torch
+
+        def torch_step(*args):
+            loss = loss_fn(*args)
+            grads = torch.autograd.grad(loss, [v.value for v in variables])
+            with torch.no_grad():
+                optimizer.apply(list(grads), variables)
+            return loss
+
+        return torch_step
+    if backend == "jax":
+        from keras_gans.core import jax_step
+
+        return jax_step.minimize_step(loss_fn, variables, optimizer)
+    raise NotImplementedError(f"minimize_step runs on tensorflow, jax and torch, not {backend}.")

@@ -7,14 +7,17 @@ import numpy as np
 from keras import ops
 from keras.src.trainers.compile_utils import MetricsList
 
-from keras_gans.core import backend_steps
+from keras_gans.augment import DiffAugment
+from keras_gans.core import backend_steps, replicas
+from keras_gans.core.batches import UNCHECKED, first_batch
+from keras_gans.core.capabilities import CapabilitiesMixin
 from keras_gans.core.ema import EMAMixin
 from keras_gans.core.inference import InferenceMixin
-from keras_gans.distribute import replica_random
+from keras_gans.core.replicas import replica_random
 from keras_gans.errors import GANConfigError, GANInputError
 
 
-class GANModel(EMAMixin, InferenceMixin, keras.Model):
+class GANModel(CapabilitiesMixin, EMAMixin, InferenceMixin, keras.Model):
     """Base class of every keras_gans variant.
 
     A GAN is a few *players* (networks held as attributes of the same name), each
@@ -46,8 +49,6 @@ class GANModel(EMAMixin, InferenceMixin, keras.Model):
         self.ema_decay = None if ema_decay is None else float(ema_decay)
         self.diff_augment = None
         if augment is not None:
-            from keras_gans.augment import DiffAugment
-
             if self.augment_refusal:
                 raise GANConfigError(
                     f"{type(self).__name__} does not take augment=: "
@@ -250,17 +251,15 @@ class GANModel(EMAMixin, InferenceMixin, keras.Model):
                 "validation_split and evaluate samples with keras_gans.metrics."
             )
         self.validate_data(x, y)
-        from keras_gans import distribute
-
         batch_size = kwargs.get("batch_size", args[0] if args else None)
-        distribute.check_fit(self, x, y, batch_size)
-        with distribute.synchronized_batch_norm(self), self._keep_state():
+        replicas.check_fit(self, x, y, batch_size)
+        with replicas.synchronized_batch_norm(self), self._keep_state():
             return super().fit(x, y, *args, **kwargs)
 
     def validate_data(self, x, y=None):
         """Check the first batch (or the whole array) before training starts."""
-        first_x, first_y = _peek(x, y)
-        if first_x is _UNCHECKED:  # e.g. a Python generator: peeking would consume it
+        first_x, first_y = first_batch(x, y)
+        if first_x is UNCHECKED:  # e.g. a Python generator: peeking would consume it
             return
         if first_x is None:
             raise GANInputError(
@@ -323,7 +322,7 @@ class GANModel(EMAMixin, InferenceMixin, keras.Model):
 
     def random_normal(self, shape):
         """``shape[0]`` is the batch axis: on TensorFlow replicas each draws its
-        own rows of the global batch's noise (``distribute.replica_random``)."""
+        own rows of the global batch's noise (``replicas.replica_random``)."""
         return replica_random(keras.random.normal, shape, self.seed_generator)
 
     def random_uniform(self, shape):
@@ -460,51 +459,3 @@ class _PlayerSelector:
             f"Variable {variable.path} belongs to no player of "
             f"{type(self.model).__name__}; players are {self.model.players}."
         )
-
-
-def _peek(x, y):
-    """The first batch of whatever fit() accepts, as numpy (x, y)."""
-    if x is None:
-        return None, None
-    if isinstance(x, (tuple, list)) and len(x) == 2 and y is None:  # fit((x, y))
-        return _peek(x[0], x[1])
-    if isinstance(x, np.ndarray) or hasattr(x, "__array__") and not hasattr(
-        x, "element_spec"
-    ) and not isinstance(x, keras.utils.PyDataset) and not _is_torch_loader(x):
-        x = np.asarray(x)
-        if len(x) == 0:
-            return None, None
-        return x, y
-    if hasattr(x, "element_spec"):  # tf.data.Dataset
-        for element in x.take(1):
-            return _split(element)
-        return None, None
-    if isinstance(x, keras.utils.PyDataset):
-        if len(x) == 0:
-            return None, None
-        return _split(x[0])
-    if _is_torch_loader(x):
-        for element in x:
-            return _split(element)
-        return None, None
-    return _UNCHECKED, None
-
-
-_UNCHECKED = object()
-
-
-def _split(element):
-    def np_(t):
-        return None if t is None else np.asarray(keras.ops.convert_to_numpy(t))
-
-    if isinstance(element, dict):
-        return np_(element.get("x")), np_(element.get("y"))
-    if isinstance(element, (list, tuple)):
-        if len(element) == 1:
-            return np_(element[0]), None
-        return np_(element[0]), np_(element[1])
-    return np_(element), None
-
-
-def _is_torch_loader(x):
-    return type(x).__module__.startswith("torch.utils.data")

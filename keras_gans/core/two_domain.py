@@ -13,7 +13,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gans.core.gan_model import GANModel, _is_torch_loader, _split, as_float32
+from keras_gans.core.batches import is_torch_loader, split_element
+from keras_gans.core.gan_model import GANModel, as_float32
 from keras_gans.errors import GANConfigError, GANInputError
 
 
@@ -167,7 +168,7 @@ class TwoDomainGAN(GANModel):
             if len(x) == 0:
                 raise GANInputError("The dataset is empty: fit() got no batches.")
             x, y = self._unpack_element(x[0])
-        elif hasattr(x, "element_spec") or _is_torch_loader(x):
+        elif hasattr(x, "element_spec") or is_torch_loader(x):
             for element in x.take(1) if hasattr(x, "take") else x:
                 x, y = self._unpack_element(element)
                 break
@@ -202,8 +203,8 @@ class TwoDomainGAN(GANModel):
             if len(element) > 2:
                 raise self._labels_error()
             if len(element) == 2:
-                return _split(tuple(element))
-        x, _ = _split(element)
+                return split_element(tuple(element))
+        x, _ = split_element(element)
         return x, None
 
     def check_domain(self, x, domain, expected):
@@ -289,6 +290,33 @@ class TwoDomainGAN(GANModel):
             f"{type(self).__name__} translates images, it does not sample from noise: "
             "use translate(x, direction='a2b' or 'b2a')."
         )
+
+    # ------------------------------------------------------------ capabilities
+    directions = ("a2b", "b2a")
+
+    def sample_inputs(self, direction="a2b"):
+        direction = self.check_direction(direction or self.directions[0])
+        return {"image": self.data_shape_a if direction == "a2b" else self.data_shape_b}
+
+    def serving_network(self, *, direction="a2b", truncation_psi=1.0, labels="int"):
+        """image -> its translation by ``direction``'s generator (its moving
+        average when there is one)."""
+        direction = self.check_direction(direction)
+        net = self.sampler("generator_ab" if direction == "a2b" else "generator_ba")
+        image = keras.Input(self.sample_inputs(direction)["image"], name="image")
+        out = _first(net(image, training=False))
+        return keras.Model(image, out, name=f"{net.name}_serving")
+
+    def inversion_target(self):
+        raise GANInputError(
+            f"{type(self).__name__} translates images; it has no latent code to "
+            "project into. Use model.translate(images) (keras-gans translate).")
+
+    def output_check_sample(self, n=2, seed=0):
+        """``translate`` of ``n`` seeded uniform(-1, 1) images of domain A."""
+        x = np.random.default_rng(seed).uniform(-1, 1, (n, *self.data_shape_a))
+        out = self.translate(x.astype("float32"))
+        return out, {"method": "translate", "seed": seed, "n": n, "input": "uniform(-1, 1)"}
 
     # ------------------------------------------------------------ config
     def get_config(self):

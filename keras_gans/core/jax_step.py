@@ -174,3 +174,35 @@ class KeepStateOnError:
 def _deleted(value):
     is_deleted = getattr(value, "is_deleted", None)
     return bool(is_deleted()) if callable(is_deleted) else False
+
+
+def minimize_step(loss_fn, variables, optimizer):
+    """JAX's ``backend_steps.minimize_step``: a jit-compiled pure function of
+    the values of ``variables`` and of the optimizer's variables, written
+    back after each call. Updates ``loss_fn`` makes to other variables are
+    discarded (it should run networks in inference mode)."""
+    variables = list(variables)
+    state = [*variables, *optimizer.variables]
+
+    def pure_step(values, *args):
+        store = _Store([(state, values)])
+
+        def loss_of(own):
+            with store.scope({id(v): x for v, x in zip(variables, own)}):
+                return loss_fn(*args)
+
+        loss, grads = jax.value_and_grad(loss_of)(store.get(variables))
+        with store.scope() as scope:
+            optimizer.apply(grads, variables)
+        store.values.update(store.read(scope))
+        return store.get(state), loss
+
+    jitted = jax.jit(pure_step)
+
+    def step(*args):
+        values, loss = jitted([v.value for v in state], *args)
+        for v, value in zip(state, values):
+            v.assign(value)
+        return loss
+
+    return step

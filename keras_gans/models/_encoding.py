@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+from keras import ops
 
+from keras_gans.core.capabilities import NetworkTarget
 from keras_gans.core.gan_model import as_float32
 from keras_gans.errors import GANConfigError, GANInputError
 
@@ -54,3 +56,30 @@ def as_samples(model, x):
             f"built for {expected}."
         )
     return x.astype(model.compute_dtype)
+
+
+class EncoderTarget(NetworkTarget):
+    """z of a generator (decoder) whose model also encodes (BiGAN, AAE): the
+    first start is the encoder's code of the image, further starts are draws
+    of ``prior(n, normal, uniform)``."""
+
+    def __init__(self, model, network, latent_dim, num_classes=None, *, prior):
+        super().__init__(model, network, latent_dim, num_classes)
+        self.prior = prior
+
+    def initial(self, images, onehot, restarts, rng):
+        codes = np.asarray(self.model.encode(images), "float32")
+        z = np.repeat(codes, restarts, axis=0)
+        n = len(images)
+        if restarts > 1:
+            def normal(s):
+                return ops.convert_to_tensor(rng.standard_normal(s).astype("float32"))
+
+            def uniform(s):
+                return ops.convert_to_tensor(rng.uniform(size=s).astype("float32"))
+
+            draws = ops.convert_to_numpy(self.prior(n * restarts, normal, uniform))
+            z = z.reshape(n, restarts, -1)
+            z[:, 1:] = draws.reshape(n, restarts, -1)[:, 1:]
+            z = z.reshape(n * restarts, -1)
+        return z

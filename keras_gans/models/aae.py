@@ -11,6 +11,7 @@ from keras_gans.core.gan_model import GANModel
 from keras_gans.core.phase import Phase
 from keras_gans.errors import GANConfigError, GANInputError
 from keras_gans.models._encoding import (
+    EncoderTarget,
     as_samples,
     batched,
     check_code_size,
@@ -299,6 +300,17 @@ class AdversarialAutoencoder(GANModel):
             raise GANInputError(f"Got {len(labels)} labels for {n} samples.")
         self._check_label_values(labels)
         return labels
+
+    # ------------------------------------------------------------ capabilities
+    @property
+    def label_classes(self):
+        return self.num_classes if self.supervised else None
+
+    def inversion_target(self):
+        """z of the decoder (its moving average when there is one), started
+        from the encoder's code of each image."""
+        return EncoderTarget(self, self.sampler("decoder"), self.latent_dim,
+                             self.label_classes, prior=self.sample_prior)
 
     def _check_label_values(self, labels):
         if labels.ndim == 2 and labels.shape[-1] == self.num_classes:

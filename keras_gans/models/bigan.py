@@ -9,6 +9,7 @@ from keras_gans.core.gan_model import GANModel, as_float32
 from keras_gans.core.phase import Phase
 from keras_gans.errors import GANConfigError, GANInputError
 from keras_gans.models._encoding import (
+    EncoderTarget,
     as_samples,
     batched,
     check_code_size,
@@ -201,6 +202,12 @@ class BiGAN(GANModel):
             z = self.sample_latent(m, normal=normal, uniform=uniform)
             out.append(as_float32(self.sampler()(z, training=False)))
         return np.concatenate(out, axis=0)
+
+    # ------------------------------------------------------------ capabilities
+    def inversion_target(self):
+        """z of the generator (its moving average when there is one), started
+        from the encoder's code of each image."""
+        return EncoderTarget(self, self.sampler(), self.latent_dim, prior=self.sample_latent)
 
     # ------------------------------------------------------------ config
     def get_config(self):

@@ -24,6 +24,8 @@ class ConditionalGAN(AdversarialGAN):
         architecture: ``"mlp"`` (the paper's) or ``"dcgan"`` for images.
     """
 
+    needs_labels = True
+
     def __init__(self, generator=None, discriminator=None, *, num_classes=None,
                  architecture="mlp", loss="non_saturating", **kwargs):
         if not num_classes:

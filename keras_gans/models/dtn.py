@@ -339,6 +339,16 @@ class DomainTransferNetwork(TwoDomainGAN):
             out.append(as_float32(y))
         return np.concatenate(out, axis=0)
 
+    # ------------------------------------------------------------ capabilities
+    directions = ("a2b",)
+
+    def serving_network(self, *, direction="a2b", truncation_psi=1.0, labels="int"):
+        """Source image -> g(f(image)), f's features and the decoder (its moving
+        average when there is one) in one graph. One way: ``direction`` is unused."""
+        image = keras.Input(self.data_shape_a, name="image")
+        out = self._g(image, training=False, network=self.sampler("decoder"))
+        return keras.Model(image, out, name="dtn_serving")
+
     # ------------------------------------------------------------ config
     def get_config(self):
         config = GANModel.get_config(self)

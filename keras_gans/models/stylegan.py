@@ -7,9 +7,12 @@ import numpy as np
 from keras import ops
 
 from keras_gans.core.backend_steps import input_gradients
+from keras_gans.core.capabilities import LatentTarget
 from keras_gans.core.gan_model import GANModel, as_float32
 from keras_gans.core.phase import Phase
 from keras_gans.errors import GANConfigError, GANInputError
+from keras_gans.layers.serving import ClipImages, Truncation, ZeroNoise
+from keras_gans.layers.stylegan import BroadcastLatent
 from keras_gans.networks import stylegan as nets
 
 
@@ -354,6 +357,45 @@ class StyleGAN(GANModel):
         gen, _ = self.sampling_draws(seed)
         return self._synthesize(ws, gen, noise_mode, ema)
 
+    # ------------------------------------------------------------ capabilities
+    sample_options = ("truncation_psi", "noise_mode", "ema")
+
+    def generate_from_latent(self, z, labels=None):
+        """Images of latents ``z`` (N, latent_dim) through the EMA mapping and
+        synthesis networks, per-pixel noise off (for latent walks)."""
+        if labels is not None:
+            raise GANInputError("StyleGAN is not conditional: drop labels=.")
+        return self.mix_styles(z, z, self.num_ws, noise_mode="none")
+
+    def serving_network(self, *, direction="a2b", truncation_psi=1.0, labels="int"):
+        """z -> the EMA generator's image, mapping and synthesis in one graph:
+        truncation ψ baked in toward ``w_avg``, noise off, output clipped to
+        [-1, 1]; equals ``generate(..., noise_mode="none", truncation_psi=ψ)``."""
+        psi = self._check_psi(truncation_psi)
+        mapping, synthesis = self.networks(ema=True)
+        z = keras.Input((self.latent_dim,), name="z")
+        w = mapping(z, training=False)
+        if psi != 1.0:
+            w = Truncation(np.asarray(ops.convert_to_numpy(self.w_avg)), psi,
+                           name="truncation")(w)
+        ws = BroadcastLatent(self.num_ws, name="broadcast")(w)
+        noise = [ZeroNoise(s, name=f"zero_noise{i}")(z) for i, s in enumerate(self.noise_shapes)]
+        out = ClipImages(name="clip")(synthesis([ws, *noise], training=False))
+        return keras.Model(z, out, name="stylegan_ema_serving")
+
+    def export_refusal(self, format):
+        if format == "onnx" and keras.backend.backend() == "jax":
+            # jax2onnx 0.17 cannot convert jax.image.resize (the synthesis
+            # network's bilinear upsampling) with a symbolic batch size.
+            return (
+                "StyleGAN's ONNX export does not run on the jax backend (jax2onnx cannot "
+                "convert its bilinear upsampling with a free batch size): export it with "
+                "KERAS_BACKEND=tensorflow or torch, or as format='tf_saved_model'.")
+        return None
+
+    def inversion_target(self):
+        return StyleTarget(self)
+
     # ------------------------------------------------------------ config
     def get_config(self):
         config = super().get_config()
@@ -380,3 +422,36 @@ class StyleGAN(GANModel):
         for key in ("generator", "discriminator"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
+
+class StyleTarget(LatentTarget):
+    """w of the EMA synthesis network, one w for every layer, noise off; the
+    first start is the tracked mean of w (``w_avg``), as in StyleGAN2's
+    projector, further starts are w of random z."""
+
+    space = "w"
+
+    def __init__(self, model):
+        super().__init__(model, model.w_dim)
+        self.mapping, self.synthesis = model.networks(ema=True)
+
+    def decode(self, latent, onehot):
+        m = self.model
+        ws = ops.repeat(latent[:, None, :], m.num_ws, axis=1)
+        n = ops.shape(latent)[0]
+        noise = [ops.zeros((n, *s)) for s in m.noise_shapes]
+        return self.synthesis([ws, *noise], training=False)
+
+    def images(self, latent, onehot):
+        return ops.clip(self.decode(latent, onehot), -1.0, 1.0)
+
+    def initial(self, images, onehot, restarts, rng):
+        n = len(images)
+        w_avg = np.asarray(ops.convert_to_numpy(self.model.w_avg), "float32")
+        w = np.repeat(w_avg[None], n * restarts, axis=0)
+        if restarts > 1:
+            z = rng.standard_normal((n * restarts, self.model.latent_dim)).astype("float32")
+            sampled = np.asarray(ops.convert_to_numpy(self.mapping(z, training=False)))
+            w = w.reshape(n, restarts, -1)
+            w[:, 1:] = sampled.reshape(n, restarts, -1)[:, 1:]
+            w = w.reshape(n * restarts, -1)
+        return w

@@ -37,10 +37,16 @@ import tempfile
 import warnings
 
 import keras
-import numpy as np
-from keras import ops
 
+from keras_gans.core.capabilities import LABEL_MODES
+from keras_gans.core.gan_model import GANModel
 from keras_gans.errors import GANConfigError, did_you_mean
+from keras_gans.layers.serving import (  # noqa: F401 (their old home: keras_gans.export)
+    ClipImages,
+    OneHotLabels,
+    Truncation,
+    ZeroNoise,
+)
 
 # format -> backends whose Keras exporter writes it
 FORMATS = {
@@ -55,7 +61,6 @@ _NEEDS = {
     ("onnx", "torch"): (("onnx", "onnxscript"), "export"),
     ("onnx", "jax"): (("jax2onnx", "onnx"), "export-jax"),
 }
-LABEL_MODES = ("int", "one_hot")
 
 
 def export_generator(model, path, format="tf_saved_model", *, overwrite=False,
@@ -97,14 +102,9 @@ def export_generator(model, path, format="tf_saved_model", *, overwrite=False,
             f"{path} exists; pass overwrite=True (--overwrite) to replace it, or "
             "choose another path."
         )
-    if format == "onnx" and keras.backend.backend() == "jax" and _is_stylegan(model):
-        # jax2onnx 0.17 cannot convert jax.image.resize (the synthesis network's
-        # bilinear upsampling) with a symbolic batch size.
-        raise GANConfigError(
-            "StyleGAN's ONNX export does not run on the jax backend (jax2onnx cannot "
-            "convert its bilinear upsampling with a free batch size): export it with "
-            "KERAS_BACKEND=tensorflow or torch, or as format='tf_saved_model'."
-        )
+    refusal = model.export_refusal(format) if isinstance(model, GANModel) else None
+    if refusal:
+        raise GANConfigError(refusal)
     network, specs = serving_network(model, direction=direction,
                                      truncation_psi=truncation_psi, labels=labels)
     policies = sorted({layer.dtype_policy.name for layer in network._flatten_layers()
@@ -142,12 +142,6 @@ def export_generator(model, path, format="tf_saved_model", *, overwrite=False,
     finally:
         shutil.rmtree(tmp_dir, ignore_errors=True)
     return path
-
-
-def _is_stylegan(model):
-    from keras_gans.models.stylegan import StyleGAN
-
-    return isinstance(model, StyleGAN)
 
 
 def _single_file_onnx(path):
@@ -195,151 +189,28 @@ def check_format(format) -> str:
 
 # ---------------------------------------------------------------- networks
 def serving_network(model, *, direction="a2b", truncation_psi=1.0, labels="int"):
-    """``(network, input_specs)``: the functional model to export and the
-    ``keras.InputSpec`` of each of its inputs (batch axis free)."""
-    from keras_gans.core.adversarial import AdversarialGAN
-    from keras_gans.core.two_domain import TwoDomainGAN
-    from keras_gans.models.aae import AdversarialAutoencoder
-    from keras_gans.models.bigan import BiGAN
-    from keras_gans.models.dtn import DomainTransferNetwork
-    from keras_gans.models.stylegan import StyleGAN
-
+    """``(network, input_specs)``: the functional model to export (a keras_gans
+    model's ``serving_network()``, or a functional ``keras.Model`` as it is)
+    and the ``keras.InputSpec`` of each of its inputs (batch axis free)."""
     if labels not in LABEL_MODES:
         raise GANConfigError(f"labels must be one of {LABEL_MODES}; got {labels!r}.")
-    if isinstance(model, StyleGAN):
-        return _stylegan(model, truncation_psi)
-    if isinstance(model, DomainTransferNetwork):
-        image = keras.Input(model.data_shape_a, name="image")
-        out = model.sampler("decoder")(model._features(image, training=False), training=False)
-        return keras.Model(image, out, name="dtn_serving"), [_spec(image)]
-    if isinstance(model, TwoDomainGAN):
-        if direction not in ("a2b", "b2a"):
-            raise GANConfigError(f"direction must be 'a2b' or 'b2a'; got {direction!r}.")
-        net = model.sampler("generator_ab" if direction == "a2b" else "generator_ba")
-        shape = model.data_shape_a if direction == "a2b" else model.data_shape_b
-        image = keras.Input(shape, name="image")
-        out = _first(net(image, training=False))
-        return keras.Model(image, out, name=f"{net.name}_serving"), [_spec(image)]
-    if isinstance(model, AdversarialGAN):
-        return _latent_to_image(model.sampler(), model.latent_dim, model.num_classes,
-                                labels)
-    if isinstance(model, AdversarialAutoencoder):
-        return _latent_to_image(model.sampler("decoder"), model.latent_dim,
-                                model.num_classes if model.supervised else None, labels)
-    if isinstance(model, BiGAN):
-        return _latent_to_image(model.sampler(), model.latent_dim, None, labels)
-    if isinstance(model, keras.Model):
+    if isinstance(model, GANModel):
+        network = model.serving_network(direction=direction, truncation_psi=truncation_psi,
+                                        labels=labels)
+    elif isinstance(model, keras.Model):
         if getattr(model, "inputs", None) is None:
             raise GANConfigError(
                 f"{type(model).__name__} is not a keras_gans model nor a functional "
                 "keras.Model; export its generator network instead."
             )
-        specs = [keras.InputSpec(shape=(None, *t.shape[1:]), dtype=t.dtype, name=_name(t, i))
-                 for i, t in enumerate(model.inputs)]
-        return model, specs
-    raise GANConfigError(f"Cannot export a {type(model).__name__}: pass a keras_gans model.")
+        network = model
+    else:
+        raise GANConfigError(f"Cannot export a {type(model).__name__}: pass a keras_gans model.")
+    specs = [keras.InputSpec(shape=(None, *t.shape[1:]), dtype=t.dtype, name=_name(t, i))
+             for i, t in enumerate(network.inputs)]
+    return network, specs
 
 
 def _name(tensor, i):
     name = getattr(tensor, "name", None) or f"input_{i}"
     return name.split(":")[0]
-
-
-def _first(outputs):
-    return outputs[0] if isinstance(outputs, (list, tuple)) else outputs
-
-
-def _latent_to_image(generator, latent_dim, num_classes, labels):
-    z = keras.Input((latent_dim,), name="z")
-    if not num_classes:
-        out = generator(z, training=False)
-        return keras.Model(z, out, name="generator_serving"), [_spec(z)]
-    if labels == "int":
-        label = keras.Input((), dtype="int32", name="label")
-        one_hot = OneHotLabels(num_classes, name="one_hot")(label)
-    else:
-        label = keras.Input((num_classes,), name="label")
-        one_hot = label
-    out = generator([z, one_hot], training=False)
-    return keras.Model([z, label], out, name="generator_serving"), [_spec(z), _spec(label)]
-
-
-def _stylegan(model, truncation_psi):
-    psi = model._check_psi(truncation_psi)
-    mapping, synthesis = model.networks(ema=True)
-    z = keras.Input((model.latent_dim,), name="z")
-    w = mapping(z, training=False)
-    if psi != 1.0:
-        w = Truncation(np.asarray(ops.convert_to_numpy(model.w_avg)), psi,
-                       name="truncation")(w)
-    from keras_gans.layers.stylegan import BroadcastLatent
-
-    ws = BroadcastLatent(model.num_ws, name="broadcast")(w)
-    noise = [ZeroNoise(s, name=f"zero_noise{i}")(z) for i, s in enumerate(model.noise_shapes)]
-    out = synthesis([ws, *noise], training=False)
-    out = ClipImages(name="clip")(out)
-    return keras.Model(z, out, name="stylegan_ema_serving"), [_spec(z)]
-
-
-def _spec(tensor):
-    return keras.InputSpec(shape=(None, *tensor.shape[1:]), dtype=tensor.dtype,
-                           name=_name(tensor, 0))
-
-
-# ---------------------------------------------------------------- layers
-class OneHotLabels(keras.layers.Layer):
-    """int class ids (N,) -> float32 one-hot (N, num_classes), written as a
-    comparison with ``arange`` so every exporter handles it."""
-
-    def __init__(self, num_classes, **kwargs):
-        super().__init__(**kwargs)
-        self.num_classes = int(num_classes)
-
-    def call(self, labels):
-        labels = ops.reshape(ops.cast(labels, "int32"), (-1, 1))
-        # a constant, not ops.arange: jax2onnx cannot convert arange here
-        classes = ops.convert_to_tensor(np.arange(self.num_classes, dtype="int32")[None])
-        return ops.cast(ops.equal(labels, classes), "float32")
-
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0], self.num_classes)
-
-
-class Truncation(keras.layers.Layer):
-    """w -> w̄ + ψ (w - w̄), with w̄ a constant of the artifact."""
-
-    def __init__(self, w_avg, psi, **kwargs):
-        super().__init__(**kwargs)
-        self.w_avg_value = np.asarray(w_avg, "float32")
-        self.psi = float(psi)
-
-    def build(self, input_shape):
-        self.w_avg = self.add_weight(shape=self.w_avg_value.shape, trainable=False,
-                                     initializer="zeros", name="w_avg")
-        self.w_avg.assign(self.w_avg_value)
-
-    def call(self, w):
-        return self.w_avg + self.psi * (w - self.w_avg)
-
-
-class ZeroNoise(keras.layers.Layer):
-    """z (N, ...) -> zeros (N, H, W, 1): the synthesis network's noise input
-    switched off, with the batch size taken from z."""
-
-    def __init__(self, shape, **kwargs):
-        super().__init__(**kwargs)
-        self.noise_shape = tuple(int(s) for s in shape)
-
-    def call(self, z):
-        batch = ops.reshape(ops.zeros_like(z[:, 0]), (-1,) + (1,) * len(self.noise_shape))
-        return batch + ops.zeros((1, *self.noise_shape), z.dtype)
-
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0], *self.noise_shape)
-
-
-class ClipImages(keras.layers.Layer):
-    """Clip to the images' range [-1, 1] (StyleGAN's output is linear)."""
-
-    def call(self, x):
-        return ops.clip(x, -1.0, 1.0)

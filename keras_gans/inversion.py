@@ -16,12 +16,12 @@ only).
 - BiGAN, AdversarialAutoencoder: z of the generator (decoder), the first start
   being the encoder's code of the image, the rest prior draws.
 
-The gradient with respect to the latent is taken as the training core takes
-its gradients (``keras_gans.core.backend_steps`` / ``jax_step``):
-``tf.GradientTape`` in a ``tf.function`` on TensorFlow, ``torch.autograd.grad``
-on PyTorch, ``jax.value_and_grad`` of a pure function of the variable values
-under a ``keras.StatelessScope``, jit-compiled, on JAX; then the Keras
-optimizer applies it. Every network runs in inference mode.
+What is projected into is the model's answer to ``inversion_target()``
+(docs/architecture.md); a translator has no latent and says so. Each Adam
+step is the core's public ``backend_steps.minimize_step`` (a ``GradientTape``
+in a ``tf.function`` on TensorFlow, ``torch.autograd.grad`` on PyTorch, a
+jit-compiled ``jax.value_and_grad`` of a pure function of the variable values
+on JAX). Every network runs in inference mode.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_gans.core.backend_steps import minimize_step
+from keras_gans.core.gan_model import GANModel
 from keras_gans.errors import GANConfigError, GANInputError
 
 
@@ -107,10 +109,10 @@ def project(model, images, *, labels=None, steps=200, learning_rate=0.1, restart
         raise GANConfigError(f"learning_rate must be > 0; got {learning_rate}.")
     if float(feature_weight) < 0:
         raise GANConfigError(f"feature_weight must be >= 0; got {feature_weight}.")
-    target = _Target.of(model)
+    target = inversion_target(model)
     images = check_images(model, images)
     n = len(images)
-    onehot = target.labels(labels, n)
+    onehot = _one_hot_labels(model, target, labels, n)
     features = _feature_model(dataset, target.data_shape) if feature_weight else None
     rng = np.random.default_rng(seed)
 
@@ -218,138 +220,35 @@ def check_images(model, images):
 
 
 # ---------------------------------------------------------------- targets
-class _Target:
-    """latent -> image for one kind of model, and its starting points."""
-
-    space = "z"
-
-    def __init__(self, model):
-        self.model = model
-        self.data_shape = tuple(model.data_shape)
-        self.num_classes = None
-
-    @staticmethod
-    def of(model):
-        from keras_gans.core.adversarial import AdversarialGAN
-        from keras_gans.core.gan_model import GANModel
-        from keras_gans.core.two_domain import TwoDomainGAN
-        from keras_gans.models.aae import AdversarialAutoencoder
-        from keras_gans.models.bigan import BiGAN
-        from keras_gans.models.stylegan import StyleGAN
-
-        if isinstance(model, StyleGAN):
-            return _StyleTarget(model)
-        if isinstance(model, AdversarialGAN):
-            return _GeneratorTarget(model)
-        if isinstance(model, (BiGAN, AdversarialAutoencoder)):
-            return _EncoderTarget(model)
-        if isinstance(model, TwoDomainGAN):
-            raise GANInputError(
-                f"{type(model).__name__} translates images; it has no latent code to "
-                "project into. Use model.translate(images) (keras-gans translate).")
-        if isinstance(model, GANModel):
-            raise GANInputError(f"project() does not know {type(model).__name__}'s latent.")
+def inversion_target(model):
+    """The model's ``LatentTarget`` (``GANModel.inversion_target()``)."""
+    if not isinstance(model, GANModel):
         raise GANInputError(
             f"project() takes a keras_gans model (DCGAN, StyleGAN, ...); got "
             f"{type(model).__name__}.")
-
-    def labels(self, labels, n):
-        if not self.num_classes:
-            if labels is not None:
-                raise GANInputError(f"{type(self.model).__name__} is not conditional: "
-                                    "drop labels=.")
-            return None
-        if labels is None:
-            raise GANInputError(
-                f"{type(self.model).__name__} is conditional (num_classes="
-                f"{self.num_classes}): pass labels= (the images' class ids) so each "
-                "image is projected with its class.")
-        y = np.asarray(labels).reshape(-1)
-        if len(y) != n:
-            raise GANInputError(f"Got {len(y)} labels for {n} images.")
-        if not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= self.num_classes:
-            raise GANInputError(
-                f"labels must be integer class ids in [0, {self.num_classes}); got "
-                f"{y.dtype} in [{y.min()}, {y.max()}].")
-        return np.eye(self.num_classes, dtype="float32")[y]
-
-    def decode(self, latent, onehot):
-        raise NotImplementedError
-
-    def images(self, latent, onehot):
-        return self.decode(latent, onehot)
+    return model.inversion_target()
 
 
-class _GeneratorTarget(_Target):
-    def __init__(self, model):
-        super().__init__(model)
-        self.latent_dim = model.latent_dim
-        self.num_classes = model.num_classes
-
-    def decode(self, latent, onehot):
-        return self.model._g(latent, onehot, training=False)
-
-    def initial(self, images, onehot, restarts, rng):
-        return rng.standard_normal((len(images) * restarts, self.latent_dim)).astype("float32")
-
-
-class _EncoderTarget(_Target):
-    """BiGAN and AAE: z of the generator/decoder, started from the encoder."""
-
-    def __init__(self, model):
-        super().__init__(model)
-        self.latent_dim = model.latent_dim
-        self.supervised = bool(getattr(model, "supervised", False))
-        self.num_classes = model.num_classes if self.supervised else None
-        self.net = model.sampler(model.sampling_networks[0])
-
-    def decode(self, latent, onehot):
-        return self.net([latent, onehot] if self.supervised else latent, training=False)
-
-    def initial(self, images, onehot, restarts, rng):
-        codes = np.asarray(self.model.encode(images), "float32")
-        z = np.repeat(codes, restarts, axis=0)
-        n = len(images)
-        if restarts > 1:
-            normal = lambda s: ops.convert_to_tensor(rng.standard_normal(s).astype("float32"))
-            uniform = lambda s: ops.convert_to_tensor(rng.uniform(size=s).astype("float32"))
-            prior = getattr(self.model, "sample_prior", None) or self.model.sample_latent
-            draws = ops.convert_to_numpy(prior(n * restarts, normal, uniform))
-            z = z.reshape(n, restarts, -1)
-            z[:, 1:] = draws.reshape(n, restarts, -1)[:, 1:]
-            z = z.reshape(n * restarts, -1)
-        return z
-
-
-class _StyleTarget(_Target):
-    space = "w"
-
-    def __init__(self, model):
-        super().__init__(model)
-        self.latent_dim = model.w_dim
-        self.mapping, self.synthesis = model.networks(ema=True)
-
-    def decode(self, latent, onehot):
-        m = self.model
-        ws = ops.repeat(latent[:, None, :], m.num_ws, axis=1)
-        n = ops.shape(latent)[0]
-        noise = [ops.zeros((n, *s)) for s in m.noise_shapes]
-        return self.synthesis([ws, *noise], training=False)
-
-    def images(self, latent, onehot):
-        return ops.clip(self.decode(latent, onehot), -1.0, 1.0)
-
-    def initial(self, images, onehot, restarts, rng):
-        n = len(images)
-        w_avg = np.asarray(ops.convert_to_numpy(self.model.w_avg), "float32")
-        w = np.repeat(w_avg[None], n * restarts, axis=0)
-        if restarts > 1:
-            z = rng.standard_normal((n * restarts, self.model.latent_dim)).astype("float32")
-            sampled = np.asarray(ops.convert_to_numpy(self.mapping(z, training=False)))
-            w = w.reshape(n, restarts, -1)
-            w[:, 1:] = sampled.reshape(n, restarts, -1)[:, 1:]
-            w = w.reshape(n * restarts, -1)
-        return w
+def _one_hot_labels(model, target, labels, n):
+    """One-hot (n, classes) float32 of class ids ``labels``, for a target that
+    takes labels; None for one that does not."""
+    name = type(model).__name__
+    if not target.num_classes:
+        if labels is not None:
+            raise GANInputError(f"{name} is not conditional: drop labels=.")
+        return None
+    if labels is None:
+        raise GANInputError(
+            f"{name} is conditional (num_classes={target.num_classes}): pass labels= "
+            "(the images' class ids) so each image is projected with its class.")
+    y = np.asarray(labels).reshape(-1)
+    if len(y) != n:
+        raise GANInputError(f"Got {len(y)} labels for {n} images.")
+    if not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= target.num_classes:
+        raise GANInputError(
+            f"labels must be integer class ids in [0, {target.num_classes}); got "
+            f"{y.dtype} in [{y.min()}, {y.max()}].")
+    return np.eye(target.num_classes, dtype="float32")[y]
 
 
 # ---------------------------------------------------------------- losses
@@ -401,7 +300,8 @@ def _evaluate(target, features, latent, x, y, f_x):
 
 # ---------------------------------------------------------------- one Adam step
 def _make_step(target, features, feature_weight, latent, optimizer):
-    """``step(x, y, f_x)``: one Adam update of ``latent`` (in place)."""
+    """``step(x, y, f_x)``: one Adam update of ``latent`` (in place), the
+    core's ``minimize_step`` on every backend."""
 
     def loss_of(x, y, f_x):
         mse, feat, _ = _per_image_losses(target, features, latent, x, y, f_x)
@@ -409,56 +309,4 @@ def _make_step(target, features, feature_weight, latent, optimizer):
         # a sum, so each image's latent sees its own loss whatever the batch size
         return ops.sum(per_image)
 
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        @tf.function(reduce_retracing=True)
-        def step(x, y, f_x):
-            with tf.GradientTape() as tape:
-                loss = loss_of(x, y, f_x)
-            optimizer.apply(tape.gradient(loss, [latent]), [latent])
-            return loss
-
-        return step
-    if backend == "torch":
-        import torch
-
-        def step(x, y, f_x):
-            loss = loss_of(x, y, f_x)
-            (grad,) = torch.autograd.grad(loss, [latent.value])
-            with torch.no_grad():
-                optimizer.apply([grad], [latent])
-            return loss
-
-        return step
-    if backend == "jax":
-        import jax
-
-        from keras_gans.core.jax_step import _Store
-
-        variables = [latent, *optimizer.variables]
-
-        def pure_step(values, x, y, f_x):
-            store = _Store([(variables, values)])
-
-            def loss_fn(value):
-                with store.scope({id(latent): value}):
-                    return loss_of(x, y, f_x)
-
-            loss, grad = jax.value_and_grad(loss_fn)(store.values[id(latent)])
-            with store.scope() as scope:
-                optimizer.apply([grad], [latent])
-            store.values.update(store.read(scope))
-            return store.get(variables), loss
-
-        jitted = jax.jit(pure_step)
-
-        def step(x, y, f_x):
-            values, loss = jitted([v.value for v in variables], x, y, f_x)
-            for v, value in zip(variables, values):
-                v.assign(value)
-            return loss
-
-        return step
-    raise GANConfigError(f"project() runs on tensorflow, jax and torch, not {backend}.")
+    return minimize_step(loss_of, [latent], optimizer)

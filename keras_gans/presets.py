@@ -48,19 +48,10 @@ from keras_gans.preset_files import sha256 as _sha256
 
 def output_check(model, seed=0, n=2, size=16):
     """A fixed-seed output slice: the first ``size`` values of each of ``n``
-    samples (``generate`` for generators, ``translate`` of seeded inputs for
+    outputs the model makes for its stored check (``output_check_sample``:
+    ``generate`` for generators, ``translate`` of seeded inputs for
     translators). Backend-independent: the seeds draw from numpy."""
-    if hasattr(model, "generate") and not hasattr(model, "translate"):
-        labels = list(range(n)) if getattr(model, "num_classes", None) else None
-        if getattr(model, "supervised", True) is False:
-            labels = None
-        out = model.generate(n, labels=labels, seed=seed)
-        how = {"method": "generate", "seed": seed, "n": n, "labels": labels}
-    else:
-        shape = tuple(model.data_shape_a)
-        x = np.random.default_rng(seed).uniform(-1, 1, (n, *shape)).astype("float32")
-        out = model.translate(x)
-        how = {"method": "translate", "seed": seed, "n": n, "input": "uniform(-1, 1)"}
+    out, how = model.output_check_sample(n=n, seed=seed)
     out = np.asarray(out, "float32").reshape(n, -1)[:, :size]
     return {**how, "values": out.round(6).tolist()}
 
@@ -161,13 +152,10 @@ def save_to_preset(model, directory, metadata=None, overwrite=False, grid=True,
 
         write("samples.png", lambda p: save_grid(np.asarray(samples), str(p)))
         files.append("samples.png")
-    elif grid and hasattr(model, "generate") and not hasattr(model, "translate"):
+    elif grid and model.samples_from != "image":
         from keras_gans.images import save_grid
 
-        labels = None
-        if getattr(model, "num_classes", None) and getattr(model, "supervised", True):
-            labels = [i % model.num_classes for i in range(64)]
-        samples = model.generate(64, labels=labels, seed=0)
+        samples = model.generate(64, labels=model.balanced_labels(64), seed=0)
         write("samples.png", lambda p: save_grid(samples, str(p)))
         files.append("samples.png")
     meta = dict(metadata or {})

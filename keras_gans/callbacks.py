@@ -27,10 +27,8 @@ class SampleGrid(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         os.makedirs(self.directory, exist_ok=True)
-        labels = None
-        if getattr(self.model, "num_classes", None):
-            labels = [i % self.model.num_classes for i in range(self.n)]
-        samples = self.model.generate(self.n, labels=labels, seed=self.seed)
+        samples = self.model.generate(self.n, labels=self.model.balanced_labels(self.n),
+                                      seed=self.seed)
         self.last_grid = mosaic(samples)  # uint8, for TensorBoardImages
         atomic_write(os.path.join(self.directory, f"samples_epoch_{epoch + 1:03d}.png"),
                      encode_png(self.last_grid))

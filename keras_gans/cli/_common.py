@@ -126,6 +126,22 @@ def load_model(spec):
     return presets.from_preset(spec)
 
 
+def load_gan(spec):
+    """``load_model``, refusing anything but a keras_gans model: the commands
+    ask the model what it samples from, which labels it takes, ..."""
+    from keras_gans.core.gan_model import GANModel
+    from keras_gans.errors import GANInputError
+
+    model = load_model(spec)
+    if not isinstance(model, GANModel):
+        raise GANInputError(
+            f"{spec} holds a {type(model).__name__}, not a keras_gans model: pass a "
+            "model saved by `keras-gans train` or a keras_gans model's save(), or a "
+            "preset name (keras-gans list)."
+        )
+    return model
+
+
 def check_keras_version(path):
     """A .keras file saved by a newer Keras than this one: say so, rather than
     fail somewhere inside deserialisation."""
@@ -134,7 +150,7 @@ def check_keras_version(path):
     import keras
 
     from keras_gans.errors import GANInputError
-    from keras_gans.presets import _version_tuple
+    from keras_gans.preset_files import _version_tuple
 
     try:
         with zipfile.ZipFile(path) as z:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from keras_gans.cli._common import SEED, count, load_model, refuse_existing
+from keras_gans.cli._common import SEED, count, load_gan, refuse_existing
 
 NAME = "evaluate"
 
@@ -46,14 +46,11 @@ def add_parser(sub):
 
 
 def run(args):
-    from keras_gans.errors import GANInputError
     from keras_gans.images import atomic_write
     from keras_gans.metrics import evaluate
 
     refuse_existing([args.json], args.overwrite)
-    model = load_model(args.model)
-    if not hasattr(model, "generate"):
-        raise GANInputError(f"{args.model} is not a keras_gans generative model.")
+    model = load_gan(args.model)
     results = evaluate(model, dataset=args.dataset, metrics=args.metric or ["fid"],
                        n=args.n, reference=args.reference, seed=args.seed)
     width = max(len(k) for k in results)

@@ -6,7 +6,7 @@ import argparse
 import itertools
 import os
 
-from keras_gans.cli._common import SEED, count, load_model
+from keras_gans.cli._common import SEED, count, load_gan
 
 NAME = "interpolate"
 
@@ -57,26 +57,22 @@ def run(args):
     for path in filter(None, (args.out, args.gif)):
         if os.path.exists(path) and not args.overwrite:
             raise GANConfigError(f"{path} exists; pass --overwrite to replace it.")
-    model = load_model(args.model)
-    dim = getattr(model, "latent_dim", None)
-    if hasattr(model, "mix_styles"):
-        def decode(z):
-            return model.mix_styles(z, z, model.num_ws, noise_mode="none")
-    elif hasattr(model, "generate_from_latent"):
-        classes = getattr(model, "num_classes", None)
-        if classes and args.label is None:
-            raise GANInputError(f"{type(model).__name__} is conditional: pass --label.")
-        if args.label is not None and not classes:
-            raise GANInputError(f"{type(model).__name__} is not conditional: drop --label.")
-
-        def decode(z):
-            labels = None if args.label is None else np.full(len(z), args.label)
-            return model.generate_from_latent(z, labels)
-    else:
+    model = load_gan(args.model)
+    name = type(model).__name__
+    classes = model.label_classes
+    if classes and args.label is None:
+        raise GANInputError(f"{name} is conditional: pass --label.")
+    if args.label is not None and not classes:
+        raise GANInputError(f"{name} is not conditional: drop --label.")
+    if model.samples_from == "image":
         raise GANInputError(
-            f"interpolate walks a generator's latent space; {type(model).__name__} "
-            "has none it can walk."
-        )
+            f"interpolate walks a generator's latent space; {name} has none it can walk.")
+    dim = model.sample_inputs()["z"][0]
+
+    def decode(z):
+        labels = None if args.label is None else np.full(len(z), args.label)
+        return model.generate_from_latent(z, labels)
+
     keys = [np.random.default_rng(args.seed + k).standard_normal(dim) for k in
             range(args.keyframes)]
     ts = np.linspace(0.0, 1.0, args.steps)

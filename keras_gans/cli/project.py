@@ -9,7 +9,7 @@ import os
 from keras_gans.cli._common import (
     SEED,
     count,
-    load_model,
+    load_gan,
     nonnegative_float,
     positive_float,
     refuse_existing,
@@ -93,7 +93,7 @@ def run(args):
     outputs = [os.path.join(args.out, n) for n in
                ("reconstructions.png", "latents.npy", "errors.json")]
     refuse_existing(outputs, args.overwrite)
-    model = load_model(args.model)
+    model = load_gan(args.model)
     dataset = args.dataset
     if dataset is None and not str(args.model).endswith(".keras"):
         dataset = presets.read_metadata(args.model).get("dataset")
@@ -104,8 +104,7 @@ def run(args):
     if str(dataset).lower() == "none":
         dataset = None
     x, y = read_images(args, model)
-    labels = y if getattr(model, "num_classes", None) and (
-        getattr(model, "supervised", True)) else None
+    labels = y if model.label_classes else None
     result = project(model, x, labels=labels, steps=args.steps, learning_rate=args.lr,
                      restarts=args.restarts, dataset=dataset,
                      feature_weight=args.feature_weight, seed=args.seed)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from keras_gans.cli._common import SEED, count, load_model, nonnegative_float
+from keras_gans.cli._common import SEED, count, load_gan, nonnegative_float
 
 NAME = "sample"
 
@@ -45,17 +45,18 @@ def run(args):
 
     if os.path.exists(args.out) and not args.overwrite:
         raise GANConfigError(f"{args.out} exists; pass --overwrite to replace it.")
-    model = load_model(args.model)
-    if not hasattr(model, "generate") or hasattr(model, "translate"):
+    model = load_gan(args.model)
+    name = type(model).__name__
+    if model.samples_from == "image":
         raise GANInputError(
-            f"{type(model).__name__} translates images rather than generating them; "
+            f"{name} translates images rather than generating them; "
             f"use keras-gans translate {args.model} --input-dir DIR --out OUTDIR."
         )
     kwargs = {"seed": args.seed}
-    classes = getattr(model, "num_classes", None)
+    classes = model.label_classes
     if args.labels is not None:
         if not classes:
-            raise GANInputError(f"{type(model).__name__} is not conditional: drop --labels.")
+            raise GANInputError(f"{name} is not conditional: drop --labels.")
         try:
             given = [int(v) for v in args.labels.split(",") if v.strip()]
         except ValueError as e:
@@ -63,13 +64,12 @@ def run(args):
                 f"--labels takes comma-separated class ids, e.g. 0,1,2; got {args.labels!r}."
             ) from e
         kwargs["labels"] = np.resize(np.asarray(given), args.n)
-    elif classes and getattr(model, "supervised", True):
-        kwargs["labels"] = np.arange(args.n) % classes
+    elif classes:
+        kwargs["labels"] = model.balanced_labels(args.n)
     if args.truncation is not None:
-        if not hasattr(model, "mix_styles"):
+        if "truncation_psi" not in model.sample_options:
             raise GANInputError(
-                f"--truncation is for StyleGAN; {type(model).__name__} has no mapped "
-                "latent to truncate."
+                f"--truncation is for StyleGAN; {name} has no mapped latent to truncate."
             )
         kwargs["truncation_psi"] = args.truncation
     images = model.generate(args.n, **kwargs)

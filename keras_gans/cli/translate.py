@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from keras_gans.cli._common import count, load_model
+from keras_gans.cli._common import count, load_gan
 
 NAME = "translate"
 
@@ -45,8 +45,6 @@ def add_parser(sub):
 def run(args):
     """A folder of images through a translator's translate(), as PNGs of the
     same names, plus a grid of each input beside its translation."""
-    import inspect
-
     import numpy as np
 
     from keras_gans.data import scale_images
@@ -90,20 +88,20 @@ def run(args):
             raise GANConfigError(f"{existing[0]} exists{more}; pass --overwrite to replace "
                                  "them, or choose another --out.")
 
-    model = load_model(args.model)
+    model = load_gan(args.model)
     name = type(model).__name__
-    if not hasattr(model, "translate"):
+    if model.samples_from != "image":
         raise GANInputError(
             f"{name} generates images from noise, it does not translate them: use "
             f"keras-gans sample {args.model}. translate takes a CycleGAN, DiscoGAN or "
             "DomainTransferNetwork."
         )
-    two_way = "direction" in inspect.signature(model.translate).parameters
-    direction = args.direction or "a2b"
-    if not two_way and direction != "a2b":
+    two_way = len(model.directions) > 1
+    direction = args.direction or model.directions[0]
+    if direction not in model.directions:
         raise GANConfigError(f"{name} translates one way, source to target: drop "
                              f"--direction {direction}.")
-    h, w, c = (model.data_shape_a if direction == "a2b" else model.data_shape_b)
+    h, w, c = model.sample_inputs(direction)["image"]
     infos = [image_info(path) for path in files]
     other_sizes = sorted({(ih, iw) for ih, iw, _ in infos if (ih, iw) != (h, w)})
     n_resized = sum((ih, iw) != (h, w) for ih, iw, _ in infos)

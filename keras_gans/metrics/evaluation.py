@@ -202,18 +202,19 @@ def evaluate(source, dataset="mnist", metrics=("fid",), n=10_000, reference="tes
         raise GANConfigError("IS and class metrics need a classifier feature network.")
 
     labels = None
+    # a keras_gans model says which classes its samples take; arrays and callables don't
+    classes = getattr(source, "label_classes", None)
     if "labels" in needs:
-        if not getattr(source, "num_classes", None) and not callable(source):
+        if not classes and not callable(source):
             raise GANInputError(
                 "conditional_accuracy needs a conditional model (one with num_classes) "
                 "that generates the labels it is asked for."
             )
         labels = np.arange(n) % int(num_classes)
-    elif getattr(source, "num_classes", None) and getattr(source, "supervised", True) \
-            and hasattr(source, "generate"):
+    elif classes:
         # A conditional model is measured on balanced classes: its generate()
         # needs labels, and FID of one class would be a collapse, not the model.
-        labels = np.arange(n) % int(source.num_classes)
+        labels = source.balanced_labels(n)
 
     stats = RunningStatistics()
     feats, probs = [], []

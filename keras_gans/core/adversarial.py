@@ -352,8 +352,6 @@ class AdversarialGAN(GANModel):
     def get_config(self):
         config = super().get_config()
         config.update(
-            generator=keras.saving.serialize_keras_object(self.generator),
-            discriminator=keras.saving.serialize_keras_object(self.discriminator),
             latent_dim=self.latent_dim,
             loss=self.loss_spec.name,
             n_critic=self.n_critic,
@@ -367,10 +365,3 @@ class AdversarialGAN(GANModel):
             discriminator_options=self.discriminator_options,
         )
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for key in ("generator", "discriminator"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)

@@ -164,7 +164,7 @@ class GANModel(CapabilitiesMixin, EMAMixin, InferenceMixin, keras.Model):
             # Under the mixed_float16 policy Keras wraps this in a
             # LossScaleOptimizer (one dynamic loss scale for the model, saved
             # and carried in the JAX state with the optimizers); the phases
-            # scale, unscale and skip with it (backend_steps.loss_scaler).
+            # scale, unscale and skip with it (core/loss_scaling.py).
             optimizer=keras.optimizers.MultiOptimizer(selector),
             run_eagerly=run_eagerly,
             jit_compile=jit_compile,
@@ -388,11 +388,25 @@ class GANModel(CapabilitiesMixin, EMAMixin, InferenceMixin, keras.Model):
         return self.diff_augment.apply(x, params)
 
     # ------------------------------------------------------------------ config
+    #: The networks a config holds whole (serialized by get_config, rebuilt by
+    #: from_config and passed to the constructor by name): the players, unless
+    #: a variant also holds a network no phase trains (the DTN's fixed f).
+    config_networks: tuple | None = None
+
     def get_config(self):
         config = {"name": self.name, "seed": self.seed, "augment": self.augment}
         if self.ema_decay is not None:  # configs without one load as before
             config["ema_decay"] = self.ema_decay
+        for key in self.config_networks or self.players:
+            config[key] = keras.saving.serialize_keras_object(getattr(self, key))
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in cls.config_networks or cls.players:
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
 
 
 def as_float32(x):

@@ -319,18 +319,6 @@ class TwoDomainGAN(GANModel):
         return out, {"method": "translate", "seed": seed, "n": n, "input": "uniform(-1, 1)"}
 
     # ------------------------------------------------------------ config
-    def get_config(self):
-        config = super().get_config()
-        for player in self.players:
-            config[player] = keras.saving.serialize_keras_object(getattr(self, player))
-        return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for player in cls.players:
-            config[player] = keras.saving.deserialize_keras_object(config[player])
-        return cls(**config)
 
 
 def _first(outputs):

@@ -325,8 +325,6 @@ class AdversarialAutoencoder(GANModel):
     # ------------------------------------------------------------ config
     def get_config(self):
         config = super().get_config()
-        for key in ("encoder", "decoder", "discriminator"):
-            config[key] = keras.saving.serialize_keras_object(getattr(self, key))
         config.update(
             latent_dim=self.latent_dim, prior=self.prior, supervised=self.supervised,
             num_classes=self.num_classes, hidden=self.hidden,
@@ -335,10 +333,3 @@ class AdversarialAutoencoder(GANModel):
             reconstruction_weight=self.reconstruction_weight,
         )
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for key in ("encoder", "decoder", "discriminator"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)

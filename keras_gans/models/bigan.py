@@ -212,14 +212,5 @@ class BiGAN(GANModel):
     # ------------------------------------------------------------ config
     def get_config(self):
         config = super().get_config()
-        for key in ("generator", "encoder", "discriminator"):
-            config[key] = keras.saving.serialize_keras_object(getattr(self, key))
         config.update(latent_dim=self.latent_dim, prior=self.prior, hidden=self.hidden)
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for key in ("generator", "encoder", "discriminator"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)

@@ -96,6 +96,7 @@ class DomainTransferNetwork(TwoDomainGAN):
     sampling_networks = ("decoder",)
 
     players = ("decoder", "discriminator")
+    config_networks = ("feature_extractor", "decoder", "discriminator")
 
     def __init__(
         self,
@@ -351,9 +352,7 @@ class DomainTransferNetwork(TwoDomainGAN):
 
     # ------------------------------------------------------------ config
     def get_config(self):
-        config = GANModel.get_config(self)
-        for key in ("feature_extractor", "decoder", "discriminator"):
-            config[key] = keras.saving.serialize_keras_object(getattr(self, key))
+        config = super().get_config()
         config.update(
             feature_layer=self.feature_layer,
             const_weight=self.const_weight,
@@ -362,13 +361,6 @@ class DomainTransferNetwork(TwoDomainGAN):
             filters=self.filters,
         )
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for key in ("feature_extractor", "decoder", "discriminator"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
 
 
 def total_variation(images):

@@ -400,8 +400,6 @@ class StyleGAN(GANModel):
     def get_config(self):
         config = super().get_config()
         config.update(
-            generator=keras.saving.serialize_keras_object(self.generator),
-            discriminator=keras.saving.serialize_keras_object(self.discriminator),
             latent_dim=self.latent_dim,
             w_dim=self.w_dim,
             channels=self.channels,
@@ -416,12 +414,6 @@ class StyleGAN(GANModel):
         )
         return config
 
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for key in ("generator", "discriminator"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
 
 class StyleTarget(LatentTarget):
     """w of the EMA synthesis network, one w for every layer, noise off; the

@@ -21,7 +21,7 @@ import contextlib
 import jax
 from keras import StatelessScope
 
-from keras_gans.core.backend_steps import loss_scaler, unscale, update_scale
+from keras_gans.core.loss_scaling import loss_scaler, unscale, update_scale
 
 
 class _Store:

@@ -54,3 +54,49 @@ def split_element(element):
 
 def is_torch_loader(x):
     return type(x).__module__.startswith("torch.utils.data")
+
+
+def check_training_array(x, expected, *, model, items, subject, shape_hint,
+                         value_range=None):
+    """The checks every array a model trains on gets, with one wording: not
+    empty, the shape the model was built for, floats, finite, and within the
+    generator's range. Raises ``GANInputError``.
+
+    Args:
+        x: a numpy batch.
+        expected: the shape of one sample the model was built for.
+        model: the model's class name, for the messages.
+        items: what the rows are, capitalised as a subject ("Samples",
+            "Domain A images").
+        subject: the whole, as a subject ("The dataset", "Domain A").
+        shape_hint: ``hint(got, expected)`` -> the sentence that says how to
+            fix a shape mismatch (it depends on how the model was built).
+        value_range: (lo, hi) the generator produces, or None (no range check).
+    """
+    from keras_gans.errors import GANInputError
+
+    if x.shape[0] == 0:
+        raise GANInputError(f"{subject} is empty: fit() got no {items.split()[-1].lower()}.")
+    got, expected = tuple(x.shape[1:]), tuple(expected)
+    if got != expected:
+        raise GANInputError(f"{items} have shape {got} but {model} was built for "
+                            f"{expected}.{shape_hint(got, expected)}")
+    if not np.issubdtype(x.dtype, np.floating):
+        raise GANInputError(
+            f"{items} are of dtype {x.dtype}; {model} trains on floats scaled to the "
+            "generator's range [-1, 1]. Scale them with keras_gans.data.scale_images(x) "
+            "(uint8 0..255 -> [-1, 1])."
+        )
+    if not np.all(np.isfinite(x)):
+        raise GANInputError(
+            f"{subject} contains NaN or infinite values; clean or drop those "
+            f"{items.split()[-1].lower()} before training."
+        )
+    if value_range is not None:
+        lo, hi = value_range
+        if x.min() < lo - 0.05 or x.max() > hi + 0.05:
+            raise GANInputError(
+                f"{items} range over [{x.min():.3g}, {x.max():.3g}] but the generator "
+                f"produces [{lo}, {hi}]. Scale them first, e.g. "
+                "keras_gans.data.scale_images(x) for 0..255 images."
+            )

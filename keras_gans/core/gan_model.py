@@ -9,7 +9,7 @@ from keras.src.trainers.compile_utils import MetricsList
 
 from keras_gans.augment import DiffAugment
 from keras_gans.core import backend_steps, replicas
-from keras_gans.core.batches import UNCHECKED, first_batch
+from keras_gans.core.batches import UNCHECKED, check_training_array, first_batch
 from keras_gans.core.capabilities import CapabilitiesMixin
 from keras_gans.core.ema import EMAMixin
 from keras_gans.core.inference import InferenceMixin
@@ -270,49 +270,9 @@ class GANModel(CapabilitiesMixin, EMAMixin, InferenceMixin, keras.Model):
 
     def check_batch(self, x, y=None):
         """Raise ``GANInputError`` if ``x`` (numpy) cannot train this model."""
-        if x.shape[0] == 0:
-            raise GANInputError("The dataset is empty: fit() got no samples.")
-        expected = tuple(self.data_shape)
-        if tuple(x.shape[1:]) != expected:
-            hint = ""
-            if len(expected) == 3 and x.ndim == 3 and expected[-1] == 1:
-                hint = " Add a channel axis: x[..., None]."
-            elif len(expected) == 3 and x.ndim == 4 and x.shape[-1] != expected[-1]:
-                hint = (
-                    f" The model takes {expected[-1]} channel(s), the data has "
-                    f"{x.shape[-1]}: build the model with "
-                    f"data_shape={tuple(x.shape[1:])} or convert the images."
-                )
-            elif len(expected) == 3 and x.ndim == 4 and expected[0] == expected[1]:
-                hint = (
-                    f" Resize the images (keras_gans.data.resize_images(x, {expected[0]})) "
-                    f"or build the model with data_shape={tuple(x.shape[1:])}."
-                )
-            else:
-                hint = f" Build the model with data_shape={tuple(x.shape[1:])} to train on them."
-            raise GANInputError(
-                f"Samples have shape {tuple(x.shape[1:])} but "
-                f"{type(self).__name__} was built for {expected}.{hint}"
-            )
-        if not np.issubdtype(x.dtype, np.floating):
-            raise GANInputError(
-                f"Samples are of dtype {x.dtype}; {type(self).__name__} trains on "
-                "floats scaled to the generator's range [-1, 1]. Scale them with "
-                "keras_gans.data.scale_images(x) (uint8 0..255 -> [-1, 1])."
-            )
-        if not np.all(np.isfinite(x)):
-            raise GANInputError(
-                "The data contains NaN or infinite values; clean or drop those "
-                "samples before training."
-            )
-        if self.data_range is not None:
-            lo, hi = self.data_range
-            if x.min() < lo - 0.05 or x.max() > hi + 0.05:
-                raise GANInputError(
-                    f"Samples range over [{x.min():.3g}, {x.max():.3g}] but the "
-                    f"generator produces [{lo}, {hi}]. Scale them first, e.g. "
-                    "keras_gans.data.scale_images(x) for 0..255 images."
-                )
+        check_training_array(x, self.data_shape, model=type(self).__name__,
+                             items="Samples", subject="The dataset",
+                             shape_hint=_shape_hint, value_range=self.data_range)
 
     # ------------------------------------------------------------------ sampling
 
@@ -407,6 +367,19 @@ class GANModel(CapabilitiesMixin, EMAMixin, InferenceMixin, keras.Model):
         for key in cls.config_networks or cls.players:
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
+
+
+def _shape_hint(got, expected):
+    """How to fix samples of shape ``got`` for a model built for ``expected``."""
+    if len(expected) == 3 and len(got) == 2 and expected[-1] == 1:
+        return " Add a channel axis: x[..., None]."
+    if len(expected) == 3 and len(got) == 3 and got[-1] != expected[-1]:
+        return (f" The model takes {expected[-1]} channel(s), the data has {got[-1]}: "
+                f"build the model with data_shape={got} or convert the images.")
+    if len(expected) == 3 and len(got) == 3 and expected[0] == expected[1]:
+        return (f" Resize the images (keras_gans.data.resize_images(x, {expected[0]})) "
+                f"or build the model with data_shape={got}.")
+    return f" Build the model with data_shape={got} to train on them."
 
 
 def as_float32(x):

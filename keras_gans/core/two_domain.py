@@ -13,7 +13,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gans.core.batches import is_torch_loader, split_element
+from keras_gans.core.batches import check_training_array, is_torch_loader, split_element
 from keras_gans.core.gan_model import GANModel, as_float32
 from keras_gans.errors import GANConfigError, GANInputError
 
@@ -209,41 +209,21 @@ class TwoDomainGAN(GANModel):
 
     def check_domain(self, x, domain, expected):
         """Raise ``GANInputError`` if ``x`` (numpy) cannot be domain ``domain``."""
-        if x.shape[0] == 0:
-            raise GANInputError(f"Domain {domain} is empty: fit() got no images.")
-        got = tuple(x.shape[1:])
-        if got != tuple(expected):
+        def hint(got, expected):
             if len(got) == 2 and expected[-1] == 1:
-                hint = " Add a channel axis: x[..., None]."
-            elif len(got) == 3 and got[:2] == tuple(expected[:2]):
-                hint = (
-                    f" The model takes {expected[-1]} channel(s), the images have "
-                    f"{got[-1]}: convert them with keras_gans.data.two_domain.unpaired"
-                    f"(x_a, x_b, channels={expected[-1]}) or build the model with "
-                    f"data_shape_{domain.lower()}={got}."
-                )
-            else:
-                hint = (
-                    " Bring them to the model's size with keras_gans.data.two_domain."
+                return " Add a channel axis: x[..., None]."
+            if len(got) == 3 and got[:2] == expected[:2]:
+                return (f" The model takes {expected[-1]} channel(s), the images have "
+                        f"{got[-1]}: convert them with keras_gans.data.two_domain.unpaired"
+                        f"(x_a, x_b, channels={expected[-1]}) or build the model with "
+                        f"data_shape_{domain.lower()}={got}.")
+            return (" Bring them to the model's size with keras_gans.data.two_domain."
                     f"unpaired(x_a, x_b, size={expected[0]}, channels={expected[-1]}) or "
-                    f"build the model with data_shape_{domain.lower()}={got}."
-                )
-            raise GANInputError(
-                f"Domain {domain} images have shape {got} but {type(self).__name__} "
-                f"was built for {tuple(expected)}.{hint}"
-            )
-        if not np.issubdtype(x.dtype, np.floating):
-            raise GANInputError(
-                f"Domain {domain} images are {x.dtype}; scale them to [-1, 1] with "
-                "keras_gans.data.scale_images(x) (uint8 0..255 -> [-1, 1])."
-            )
-        if not np.all(np.isfinite(x)):
-            raise GANInputError(f"Domain {domain} contains NaN or infinite values.")
-        if x.min() < -1.05 or x.max() > 1.05:
-            raise GANInputError(
-                f"Domain {domain} ranges over [{x.min():.3g}, {x.max():.3g}] but the "
-                "generators produce [-1, 1]: scale it with keras_gans.data.scale_images."
-            )
+                    f"build the model with data_shape_{domain.lower()}={got}.")
+
+        check_training_array(x, expected, model=type(self).__name__,
+                             items=f"Domain {domain} images", subject=f"Domain {domain}",
+                             shape_hint=hint, value_range=(-1.0, 1.0))
 
     def _single_domain_error(self, shape=None):
         got = f" (one array of shape {tuple(shape)})" if shape is not None else ""

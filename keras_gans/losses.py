@@ -36,6 +36,21 @@ def _bce_real(logits, target):
     return _mean(target * ops.softplus(-logits) + (1.0 - target) * ops.softplus(logits))
 
 
+# The distances the variants' own terms are made of (cycle and reconstruction
+# losses, the DTN's f-constancy), in float32 whatever the compute dtype.
+def mean_squared_error(x, y):
+    return _mean(ops.square(ops.cast(x, "float32") - ops.cast(y, "float32")))
+
+
+def mean_absolute_error(x, y):
+    return _mean(ops.abs(ops.cast(x, "float32") - ops.cast(y, "float32")))
+
+
+def sigmoid_cross_entropy(logits, target):
+    """BCE of sigmoid(logits) against ``target`` (a constant or a tensor)."""
+    return _bce_real(logits, target)
+
+
 def log_d_loss(real, fake, real_target=1.0):
     return _bce_real(real, real_target) + _mean(ops.softplus(ops.cast(fake, "float32")))
 

@@ -5,6 +5,8 @@ from keras_gans.core.image_pool import pool_query
 from keras_gans.core.phase import Phase
 from keras_gans.core.two_domain import TwoDomainGAN
 from keras_gans.errors import GANConfigError
+from keras_gans.losses import mean_absolute_error as l1
+from keras_gans.losses import mean_squared_error as mse
 from keras_gans.networks.translation import patchgan_discriminator, resnet_generator
 
 
@@ -130,16 +132,16 @@ class CycleGAN(TwoDomainGAN):
         fake_b = self.generator_ab(a, training=True)
         fake_a = self.generator_ba(b, training=True)
         aug = self.augment_images
-        adv = _mse(self.discriminator_b(aug(fake_b), training=True), 1.0) + _mse(
+        adv = mse(self.discriminator_b(aug(fake_b), training=True), 1.0) + mse(
             self.discriminator_a(aug(fake_a), training=True), 1.0
         )
-        cycle = _l1(self.generator_ba(fake_b, training=True), a) + _l1(
+        cycle = l1(self.generator_ba(fake_b, training=True), a) + l1(
             self.generator_ab(fake_a, training=True), b
         )
         loss = adv + self.cycle_weight * cycle
         logs = {"cycle_loss": cycle}
         if self.identity_weight:
-            identity = _l1(self.generator_ab(b, training=True), b) + _l1(
+            identity = l1(self.generator_ab(b, training=True), b) + l1(
                 self.generator_ba(a, training=True), a
             )
             loss = loss + self.identity_weight * self.cycle_weight * identity
@@ -154,10 +156,10 @@ class CycleGAN(TwoDomainGAN):
         # The paper halves each discriminator's objective (§4, "Training details").
         # The pool keeps un-augmented fakes; each showing is augmented afresh.
         aug = self.augment_images
-        d_a = 0.5 * (_mse(self.discriminator_a(aug(a), training=True), 1.0)
-                     + _mse(self.discriminator_a(aug(fake_a), training=True), 0.0))
-        d_b = 0.5 * (_mse(self.discriminator_b(aug(b), training=True), 1.0)
-                     + _mse(self.discriminator_b(aug(fake_b), training=True), 0.0))
+        d_a = 0.5 * (mse(self.discriminator_a(aug(a), training=True), 1.0)
+                     + mse(self.discriminator_a(aug(fake_a), training=True), 0.0))
+        d_b = 0.5 * (mse(self.discriminator_b(aug(b), training=True), 1.0)
+                     + mse(self.discriminator_b(aug(fake_b), training=True), 0.0))
         return d_a + d_b, {"d_a_loss": d_a, "d_b_loss": d_b}
 
     def from_pool(self, domain, fakes):
@@ -184,11 +186,3 @@ class CycleGAN(TwoDomainGAN):
             "filters": self.filters,
             "n_blocks": self.n_blocks,
         }
-
-
-def _mse(x, target):
-    return ops.mean(ops.square(ops.cast(x, "float32") - target))
-
-
-def _l1(x, y):
-    return ops.mean(ops.abs(ops.cast(x, "float32") - ops.cast(y, "float32")))

@@ -4,6 +4,8 @@ from keras import ops
 from keras_gans.core.phase import Phase
 from keras_gans.core.two_domain import TwoDomainGAN
 from keras_gans.errors import GANConfigError
+from keras_gans.losses import mean_squared_error as mse
+from keras_gans.losses import sigmoid_cross_entropy as bce
 from keras_gans.networks.translation import (
     discogan_discriminator,
     encoder_decoder_generator,
@@ -122,7 +124,7 @@ class DiscoGAN(TwoDomainGAN):
         a, b = batch["x_a"], batch["x_b"]
         ab = self.generator_ab(a, training=True)
         ba = self.generator_ba(b, training=True)
-        recon = _mse(self.generator_ba(ab, training=True), a) + _mse(
+        recon = mse(self.generator_ba(ab, training=True), a) + mse(
             self.generator_ab(ba, training=True), b
         )
         aug = self.augment_images
@@ -131,7 +133,7 @@ class DiscoGAN(TwoDomainGAN):
         real_b, *feats_real_b = self.discriminator_b(aug(b), training=True)
         fake_b, *feats_fake_b = self.discriminator_b(aug(ab), training=True)
         del real_a, real_b
-        gan = _bce(fake_a, 1.0) + _bce(fake_b, 1.0)
+        gan = bce(fake_a, 1.0) + bce(fake_b, 1.0)
         fm = _feature_matching(feats_real_a, feats_fake_a) + _feature_matching(
             feats_real_b, feats_fake_b
         )
@@ -145,10 +147,10 @@ class DiscoGAN(TwoDomainGAN):
         ab = ops.stop_gradient(self.generator_ab(a, training=True))
         ba = ops.stop_gradient(self.generator_ba(b, training=True))
         aug = self.augment_images
-        d_a = 0.5 * (_bce(self.discriminator_a(aug(a), training=True)[0], 1.0)
-                     + _bce(self.discriminator_a(aug(ba), training=True)[0], 0.0))
-        d_b = 0.5 * (_bce(self.discriminator_b(aug(b), training=True)[0], 1.0)
-                     + _bce(self.discriminator_b(aug(ab), training=True)[0], 0.0))
+        d_a = 0.5 * (bce(self.discriminator_a(aug(a), training=True)[0], 1.0)
+                     + bce(self.discriminator_a(aug(ba), training=True)[0], 0.0))
+        d_b = 0.5 * (bce(self.discriminator_b(aug(b), training=True)[0], 1.0)
+                     + bce(self.discriminator_b(aug(ab), training=True)[0], 0.0))
         loss = d_a + d_b
         return loss, {"d_loss": loss}
 
@@ -164,16 +166,6 @@ class DiscoGAN(TwoDomainGAN):
             "filters": self.filters,
             "generator_steps": self.generator_steps,
         }
-
-
-def _bce(logits, target):
-    # BCE of sigmoid(logits) against a constant target, via softplus for stability.
-    logits = ops.cast(logits, "float32")
-    return ops.mean(target * ops.softplus(-logits) + (1.0 - target) * ops.softplus(logits))
-
-
-def _mse(x, y):
-    return ops.mean(ops.square(ops.cast(x, "float32") - ops.cast(y, "float32")))
 
 
 def _feature_matching(real_feats, fake_feats):

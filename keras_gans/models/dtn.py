@@ -6,6 +6,7 @@ from keras_gans.core.gan_model import GANModel, as_float32
 from keras_gans.core.phase import Phase
 from keras_gans.core.two_domain import TwoDomainGAN
 from keras_gans.errors import GANConfigError, GANInputError
+from keras_gans.losses import mean_squared_error as mse
 from keras_gans.networks.classifier import (
     FEATURE_LAYER,
     conv_classifier,
@@ -305,8 +306,8 @@ class DomainTransferNetwork(TwoDomainGAN):
         gan = _class_ce(
             self.discriminator(aug(fake_s), training=True), REAL_TARGET
         ) + _class_ce(self.discriminator(aug(fake_t), training=True), REAL_TARGET)
-        const = _mse(self._features(fake_s, training=False), f_s)
-        tid = _mse(fake_t, target)
+        const = mse(self._features(fake_s, training=False), f_s)
+        tid = mse(fake_t, target)
         loss = gan + self.const_weight * const + self.tid_weight * tid
         logs = {"gan_loss": gan, "const_loss": const, "tid_loss": tid}
         if self.tv_weight:
@@ -375,7 +376,3 @@ def _class_ce(logits, cls):
     """Mean cross-entropy of 3-way logits against one class for the whole batch."""
     logits = ops.cast(logits, "float32")
     return ops.mean(ops.logsumexp(logits, axis=-1) - logits[:, cls])
-
-
-def _mse(x, y):
-    return ops.mean(ops.square(ops.cast(x, "float32") - ops.cast(y, "float32")))

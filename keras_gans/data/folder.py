@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 
+from keras_gans.data.datasets import scale_images
 from keras_gans.errors import GANInputError
 
 
@@ -59,7 +60,7 @@ def load_folder(folder, image_size=None, channels=None):
     if channels is None:
         channels = 3 if any(c == 3 for _, _, c in infos) else 1
     x = np.stack([read_image(p, size=size, channels=channels) for p in files])
-    x = (x.astype("float32") / 127.5 - 1.0).astype("float32")
+    x = scale_images(x)
     rel = [os.path.relpath(p, folder) for p in files]
     classes = sorted({r.split(os.sep)[0] for r in rel if os.sep in r})
     y = None

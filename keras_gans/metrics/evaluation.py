@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from keras_gans.data.datasets import scale_images
 from keras_gans.errors import GANConfigError, GANInputError, did_you_mean
 from keras_gans.metrics import feature_nets as fn
 from keras_gans.metrics.fid import (
@@ -82,7 +83,7 @@ def check_images(x, shape=None, what="samples"):
                 "network of their dataset."
             )
     if x.dtype == np.uint8:
-        return (x.astype("float32") / 127.5 - 1.0)
+        return scale_images(x)
     if not np.issubdtype(x.dtype, np.floating):
         raise GANInputError(
             f"{what} have dtype {x.dtype}; pass float images in [-1, 1] or uint8 0..255."

@@ -187,7 +187,8 @@ def from_preset(name, load_weights=True, expected_class=None):
 
 
 def _is_subclass_name(cls, name):
-    return any(c.__name__ == name for c in cls.__subclasses__())
+    """Whether a subclass of ``cls``, at any depth, is called ``name``."""
+    return any(c.__name__ == name or _is_subclass_name(c, name) for c in cls.__subclasses__())
 
 
 def _version_tuple(v):

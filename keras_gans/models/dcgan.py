@@ -1,11 +1,10 @@
 import keras
 
-from keras_gans.core.adversarial import AdversarialGAN
-from keras_gans.networks import default_pair
+from keras_gans.models._convolutional import ConvolutionalGAN
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class DCGAN(AdversarialGAN):
+class DCGAN(ConvolutionalGAN):
     """Deep convolutional GAN (Radford et al. 2015, "Unsupervised Representation
     Learning with Deep Convolutional Generative Adversarial Networks").
 
@@ -22,16 +21,5 @@ class DCGAN(AdversarialGAN):
         ```
     """
 
-    def __init__(self, generator=None, discriminator=None, *, filters=64, **kwargs):
-        self.filters = int(filters)
-        super().__init__(generator, discriminator, **kwargs)
-
-    def build_networks(self, data_shape):
-        return default_pair(self.latent_dim, data_shape, self.filters, self.num_classes,
-                            batch_norm=True, discriminator_options=self.discriminator_options)
-
     def default_optimizer(self, player):
         return keras.optimizers.Adam(2e-4, beta_1=0.5)
-
-    def get_config(self):
-        return {**super().get_config(), "filters": self.filters}

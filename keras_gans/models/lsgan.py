@@ -1,11 +1,10 @@
 import keras
 
-from keras_gans.core.adversarial import AdversarialGAN
-from keras_gans.networks import default_pair
+from keras_gans.models._convolutional import ConvolutionalGAN
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class LSGAN(AdversarialGAN):
+class LSGAN(ConvolutionalGAN):
     """Least-squares GAN (Mao et al. 2017, "Least Squares Generative Adversarial
     Networks").
 
@@ -15,16 +14,8 @@ class LSGAN(AdversarialGAN):
     """
 
     def __init__(self, generator=None, discriminator=None, *, filters=64, **kwargs):
-        self.filters = int(filters)
         kwargs.setdefault("loss", "least_squares")
-        super().__init__(generator, discriminator, **kwargs)
-
-    def build_networks(self, data_shape):
-        return default_pair(self.latent_dim, data_shape, self.filters, self.num_classes,
-                            batch_norm=True, discriminator_options=self.discriminator_options)
+        super().__init__(generator, discriminator, filters=filters, **kwargs)
 
     def default_optimizer(self, player):
         return keras.optimizers.Adam(2e-4, beta_1=0.5)
-
-    def get_config(self):
-        return {**super().get_config(), "filters": self.filters}

@@ -1,11 +1,10 @@
 import keras
 
-from keras_gans.core.adversarial import AdversarialGAN
-from keras_gans.networks import default_pair
+from keras_gans.models._convolutional import ConvolutionalGAN
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class WGAN(AdversarialGAN):
+class WGAN(ConvolutionalGAN):
     """Wasserstein GAN with weight clipping (Arjovsky et al. 2017, Algorithm 1).
 
     The critic's score estimates the Wasserstein-1 distance (logged as
@@ -16,17 +15,9 @@ class WGAN(AdversarialGAN):
 
     def __init__(self, generator=None, discriminator=None, *, clip_value=0.01,
                  n_critic=5, filters=64, **kwargs):
-        self.filters = int(filters)
         kwargs.setdefault("loss", "wasserstein")
-        super().__init__(generator, discriminator, clip_value=clip_value,
+        super().__init__(generator, discriminator, filters=filters, clip_value=clip_value,
                          n_critic=n_critic, **kwargs)
-
-    def build_networks(self, data_shape):
-        return default_pair(self.latent_dim, data_shape, self.filters, self.num_classes,
-                            batch_norm=True, discriminator_options=self.discriminator_options)
 
     def default_optimizer(self, player):
         return keras.optimizers.RMSprop(5e-5)
-
-    def get_config(self):
-        return {**super().get_config(), "filters": self.filters}

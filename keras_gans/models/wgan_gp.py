@@ -1,11 +1,10 @@
 import keras
 
-from keras_gans.core.adversarial import AdversarialGAN
-from keras_gans.networks import default_pair
+from keras_gans.models._convolutional import ConvolutionalGAN
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class WGANGP(AdversarialGAN):
+class WGANGP(ConvolutionalGAN):
     """WGAN with gradient penalty (Gulrajani et al. 2017, "Improved Training of
     Wasserstein GANs", Algorithm 1).
 
@@ -17,20 +16,14 @@ class WGANGP(AdversarialGAN):
     treats independently).
     """
 
+    critic_batch_norm = False  # §4: no BatchNorm in the critic
+
     def __init__(self, generator=None, discriminator=None, *,
                  gradient_penalty_weight=10.0, n_critic=5, filters=64, **kwargs):
-        self.filters = int(filters)
         kwargs.setdefault("loss", "wasserstein")
-        super().__init__(generator, discriminator,
+        super().__init__(generator, discriminator, filters=filters,
                          gradient_penalty_weight=gradient_penalty_weight,
                          n_critic=n_critic, **kwargs)
 
-    def build_networks(self, data_shape):
-        return default_pair(self.latent_dim, data_shape, self.filters, self.num_classes,
-                            batch_norm=False, discriminator_options=self.discriminator_options)
-
     def default_optimizer(self, player):
         return keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9)
-
-    def get_config(self):
-        return {**super().get_config(), "filters": self.filters}

@@ -8,6 +8,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+if os.environ.get("KERAS_GANS_JAX_CACHE"):
+    # The same cache for the JAX processes the tests start (the one-backend
+    # smoke, the cross-backend steps and files, the distribute worker), from any
+    # backend's run: JAX reads these variables at import.
+    os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", os.environ["KERAS_GANS_JAX_CACHE"])
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "-1")
+
 if os.environ.get("KERAS_BACKEND") == "jax" and os.environ.get("KERAS_GANS_JAX_CACHE"):
     # Many tests build the same small model more than once (a seeded run twice,
     # a round trip, one model per phase check): JAX's persistent compilation

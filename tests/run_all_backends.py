@@ -22,8 +22,12 @@ def main(argv):
     failed = []
     # test_cross_backend.py computes each backend's one-step result once per run.
     cache = tempfile.mkdtemp(prefix="keras_gans_xb_")
-    # JAX's persistent compilation cache, fresh for each run (see conftest.py).
-    jax_cache = tempfile.mkdtemp(prefix="keras_gans_jax_cache_")
+    # JAX's persistent compilation cache (see conftest.py): fresh for each run,
+    # unless KERAS_GANS_JAX_CACHE names a folder to keep between runs (the
+    # edit-test loop; an entry is keyed on the whole compiled program and the
+    # JAX version, so a kept one is never stale, only unused).
+    jax_cache = os.environ.get("KERAS_GANS_JAX_CACHE") or tempfile.mkdtemp(
+        prefix="keras_gans_jax_cache_")
     t_all = time.time()
     for backend in BACKENDS:
         env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2",

@@ -192,6 +192,7 @@ def test_vector_data_and_latent_discriminators_refuse_augment():
 
 
 # ---------------------------------------------------------------- every image variant
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(VARIANTS))
 def test_one_fit_step_with_diffaugment(name):
     model = VARIANTS[name](DEFAULT_POLICY)

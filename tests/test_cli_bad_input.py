@@ -160,6 +160,7 @@ def test_debug_shows_the_traceback(tmp_path):
               "--out", str(tmp_path / "run")])
 
 
+@pytest.mark.slow
 def test_the_installed_command_exits_2_with_one_line(tmp_path):
     """The real entry point, in its own process: exit status 2, one error line and
     no traceback; --debug prints the traceback."""

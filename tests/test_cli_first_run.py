@@ -146,6 +146,7 @@ def test_evaluate_json_never_overwrites_silently(tmp_path, capsys):
 NATIVE = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ \S+:\d+\]|absl::InitializeLog")
 
 
+@pytest.mark.slow
 def test_the_command_keeps_native_log_lines_off_the_console(tmp_path):
     env = {**os.environ, "PYTHONPATH": ROOT}
     env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # what a user's shell has
@@ -174,6 +175,7 @@ def test_every_command_has_an_example_and_train_names_every_variant(capsys):
     assert all(name in text for name in VARIANTS)
 
 
+@pytest.mark.slow
 def test_keras_tensorboard_callback_runs_on_this_install(tmp_path):
     """keras.callbacks.TensorBoard needs the tensorboard package, which
     tensorflow-cpu does not bring: the [tensorflow] extra does."""

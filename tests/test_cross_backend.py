@@ -17,9 +17,13 @@ import sys
 
 import keras
 import numpy as np
+import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CYCLE = {"tensorflow": "jax", "jax": "torch", "torch": "tensorflow"}
+
+# Other backends' processes (the fast tier leaves them out).
+pytestmark = pytest.mark.slow
 
 
 def _step(backend, path):

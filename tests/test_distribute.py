@@ -57,11 +57,13 @@ if BACKEND in ("jax", "tensorflow"):
         assert "crashed" not in case, case.get("crashed")
         return case
 
+    @pytest.mark.slow  # the worker: another process on 2 simulated devices
     def test_engine_is_the_backends_own(worker):
         errors = _case(worker, "errors")
         assert errors["engine"] == ENGINE
         assert errors["replicas"] == 2
 
+    @pytest.mark.slow  # the worker: another process on 2 simulated devices
     @pytest.mark.parametrize("variant", VARIANTS)
     def test_one_data_parallel_step_equals_one_single_device_step(worker, variant):
         step = _case(worker, "step")[variant]
@@ -72,6 +74,7 @@ if BACKEND in ("jax", "tensorflow"):
         for name, (single, parallel) in step["losses"].items():
             np.testing.assert_allclose(parallel, single, rtol=1e-5, atol=1e-6, err_msg=name)
 
+    @pytest.mark.slow  # the worker: another process on 2 simulated devices
     @pytest.mark.parametrize("variant", VARIANTS)
     def test_short_data_parallel_fit_matches_single_device_fit(worker, variant):
         fit = _case(worker, "fit")[variant]
@@ -82,6 +85,7 @@ if BACKEND in ("jax", "tensorflow"):
             assert np.all(np.isfinite(single)), (name, single)
             np.testing.assert_allclose(parallel, single, rtol=1e-4, atol=1e-5, err_msg=name)
 
+    @pytest.mark.slow  # the worker: another process on 2 simulated devices
     def test_global_batch_not_divisible_by_devices_is_a_clear_error(worker):
         errors = _case(worker, "errors")
         odd = errors["odd_batch"]
@@ -91,11 +95,13 @@ if BACKEND in ("jax", "tensorflow"):
         assert last["error"] == "GANConfigError", last
         assert "last batch" in last["message"] and "9 samples" in last["message"]
 
+    @pytest.mark.slow  # the worker: another process on 2 simulated devices
     def test_model_built_outside_the_engine_is_a_clear_error(worker):
         outside = _case(worker, "errors")["built_outside"]
         assert outside["error"] == "GANConfigError", outside
         assert "scope()" in outside["message"] or "scope():" in outside["message"]
 
+    @pytest.mark.slow  # the worker: another process on 2 simulated devices
     def test_cli_distribute_data_parallel_uses_the_backends_engine(worker):
         run = _case(worker, "cli")
         assert run["rc"] == 0, run["stdout"]
@@ -105,6 +111,7 @@ if BACKEND in ("jax", "tensorflow"):
 
 if BACKEND == "tensorflow":
 
+    @pytest.mark.slow  # the worker: another process on 2 simulated devices
     def test_replicas_draw_their_own_rows_of_the_global_noise(worker):
         # On JAX the draw is one global array (the step test covers it); on
         # TensorFlow each replica draws, and must not reuse the other's z.
@@ -113,6 +120,7 @@ if BACKEND == "tensorflow":
         assert noise["vs_single_device"] <= 1e-6, noise
         assert noise["seed_states_agree"] and noise["seed_advanced"], noise
 
+    @pytest.mark.slow  # the worker: another process on 2 simulated devices
     def test_keras_distribution_on_tensorflow_is_a_clear_error(worker):
         err = _case(worker, "errors")["keras_distribution_on_tf"]
         assert err["error"] == "GANConfigError", err

@@ -218,6 +218,7 @@ def test_translation_accuracy_known_answers():
 
 
 # ---------------------------------------------------------------- training
+@pytest.mark.slow
 def test_trained_dtn_beats_an_untrained_one(domains, f, target_classifier):
     """57 steps (3 epochs of 600 images) lift the share of translations that
     keep their class well above an untrained DTN's. Margin 0.1; measured on

@@ -266,6 +266,7 @@ def test_cli_evaluate_prints_a_table_and_json(tmp_path, capsys, digits28):
     assert "SVHN is not among" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_inception_features_from_a_local_weights_file(tmp_path):
     """The paper-FID path: InceptionV3 pool3 at 299x299 from a local file (here
     random weights saved for the test; a user passes the ImageNet file)."""

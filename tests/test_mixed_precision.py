@@ -46,6 +46,7 @@ def outputs_of(name, model):
     return model.generate(4, labels=None if y is None else y[:4], seed=0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("policy", POLICIES, indirect=True)
 @pytest.mark.parametrize("name", sorted(ALL_VARIANTS))
 def test_fit_steps_under_the_policy(name, policy):

@@ -9,8 +9,12 @@ import subprocess
 import sys
 
 import keras
+import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+# A fresh process with the other backends blocked (the fast tier leaves it out).
+pytestmark = pytest.mark.slow
 
 
 def test_every_variant_and_the_readme_command_without_the_other_backends(tmp_path):

@@ -124,6 +124,7 @@ def test_a_remote_preset_is_fetched_and_checked(tmp_path, monkeypatch, saved):
         GANModel.from_preset("gan_remote")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.environ.get("KERAS_BACKEND") != "torch",
                     reason="backend-independent packaging check, run once (in the torch run)")
 def test_the_installed_package_carries_its_assets_and_zoo(tmp_path):

@@ -108,6 +108,7 @@ def test_every_card_is_complete_and_names_its_protocol(name):
     assert all(k.endswith(("_10k", "_10k_std")) for k in meta["metrics"]), meta["metrics"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ENTRIES)
 def test_every_entry_loads_by_name_and_reproduces_its_output_here(name):
     meta = _meta(name)
@@ -117,6 +118,7 @@ def test_every_entry_loads_by_name_and_reproduces_its_output_here(name):
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", GENERATORS)
 def test_every_entry_measures_here_what_chose_its_epoch(name):
     """The per-epoch FID that chose the kept epoch, recomputed from the shipped
@@ -137,6 +139,7 @@ def test_every_entry_measures_here_what_chose_its_epoch(name):
     np.testing.assert_allclose(got[sel["metric"]], sel["value"], rtol=0.01)
 
 
+@pytest.mark.slow
 @needs_data
 @pytest.mark.parametrize("name", TRANSLATORS)
 def test_every_translator_measures_here_what_chose_its_epoch(name):
@@ -179,6 +182,7 @@ def test_unlabelled_translators_move_towards_the_target(name):
             assert value < meta["baselines"]["no_translation_" + key], (key, value)
 
 
+@pytest.mark.slow
 @needs_data
 @pytest.mark.parametrize("name", [n for n in TRANSLATORS if "content" in _meta(n)])
 def test_unlabelled_translators_keep_their_input(name):

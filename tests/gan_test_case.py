@@ -13,6 +13,7 @@ import os
 
 import keras
 import numpy as np
+import pytest
 
 
 def weights_of(variables):
@@ -23,9 +24,15 @@ def changed(before, after, atol=0.0):
     return any(not np.allclose(b, a, rtol=0.0, atol=atol) for b, a in zip(before, after))
 
 
+# One trained model per test class, shared by the checks that only read a
+# trained model (see GANTestMixin.trained).
+_TRAINED = {}
+
+
 class GANTestMixin:
     batch_size = 32
     steps = 2
+    seed = 7
 
     def make_model(self, seed=1):
         raise NotImplementedError
@@ -42,6 +49,21 @@ class GANTestMixin:
         x, y = self.fit_data(self.batch_size * (steps or self.steps))
         return model.fit(x, y, batch_size=self.batch_size, epochs=epochs, shuffle=False,
                          verbose=0)
+
+    def trained(self):
+        """``(model, history, weights)``: ``make_model(seed=7)`` after
+        ``keras.utils.set_random_seed(7)``, compiled and fitted for ``steps``,
+        with its weights right after that fit. Trained once per test class and
+        shared by the checks that read it (the logs, both round trips, and one
+        of the two seeded runs): each of them used to train its own."""
+        key = type(self)
+        if key not in _TRAINED:
+            keras.utils.set_random_seed(self.seed)
+            model = self.make_model(seed=self.seed)
+            model.compile()
+            history = self.fit(model)
+            _TRAINED[key] = (model, history, weights_of(model.weights))
+        return _TRAINED[key]
 
     # ------------------------------------------------------------------ hooks
     def samples(self, model, n, seed):
@@ -60,14 +82,14 @@ class GANTestMixin:
         return samples, scores
 
     # ------------------------------------------------------------------ checks
+    @pytest.mark.slow  # compiles a step of this variant
     def test_fit_logs_finite_losses(self):
-        model = self.make_model()
-        model.compile()
-        history = self.fit(model)
+        model, history, _ = self.trained()
         for name in model.tracked_terms:
             assert name in history.history, f"{name} missing from the progress logs"
             assert np.all(np.isfinite(history.history[name])), (name, history.history[name])
 
+    @pytest.mark.slow  # compiles a step of this variant
     def test_each_phase_updates_only_its_players(self):
         probe = self.make_model()
         for phase in probe.phases():
@@ -96,10 +118,9 @@ class GANTestMixin:
         again = self.samples(model, 10, seed=0)
         np.testing.assert_array_equal(out, again)
 
+    @pytest.mark.slow  # compiles a step of this variant
     def test_keras_file_round_trip(self, tmp_path):
-        model = self.make_model()
-        model.compile()
-        self.fit(model)
+        model = self.trained()[0]
         path = os.path.join(tmp_path, "model.keras")
         model.save(path)
         loaded = keras.saving.load_model(path)
@@ -117,10 +138,9 @@ class GANTestMixin:
             for a, b in zip(weights_of(mo.variables), weights_of(lo.variables)):
                 np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
 
+    @pytest.mark.slow  # compiles a step of this variant
     def test_weights_round_trip(self, tmp_path):
-        model = self.make_model()
-        model.compile()
-        self.fit(model, steps=1)
+        model = self.trained()[0]
         path = os.path.join(tmp_path, "gan.weights.h5")
         model.save_weights(path)
         other = self.make_model(seed=99)
@@ -128,15 +148,18 @@ class GANTestMixin:
         for a, b in zip(self.probe_outputs(model), self.probe_outputs(other)):
             np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
 
+    @pytest.mark.slow  # compiles a step of this variant
     def test_seeded_run_repeats_exactly(self):
-        results = []
-        for _ in range(2):
-            keras.utils.set_random_seed(7)
-            model = self.make_model(seed=7)
-            model.compile()
-            self.fit(model)
-            results.append(weights_of(model.weights))
-        for a, b in zip(*results):
+        # The shared trained model is the first run (its weights as the fit
+        # left them); this is the second, made the same way.
+        first = self.trained()[2]
+        keras.utils.set_random_seed(self.seed)
+        model = self.make_model(seed=self.seed)
+        model.compile()
+        self.fit(model)
+        second = weights_of(model.weights)
+        assert len(first) == len(second)
+        for a, b in zip(first, second):
             np.testing.assert_array_equal(a, b)
 
     def test_config_round_trip(self):

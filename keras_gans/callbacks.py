@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 
 import keras
+import numpy as np
 
-from keras_gans.images import atomic_write, encode_png, mosaic
+from keras_gans.images import atomic_write, encode_png, grid, mosaic
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -30,6 +31,52 @@ class SampleGrid(keras.callbacks.Callback):
         samples = self.model.generate(self.n, labels=self.model.balanced_labels(self.n),
                                       seed=self.seed)
         self.last_grid = mosaic(samples)  # uint8, for TensorBoardImages
+        atomic_write(os.path.join(self.directory, f"samples_epoch_{epoch + 1:03d}.png"),
+                     encode_png(self.last_grid))
+
+
+def translation_rows(translate, sources, per_row=8):
+    """Rows of ``per_row`` source images, each followed by the row of their
+    translations (``translate``: images -> images), as one float32 array; a
+    last, shorter row is filled up with black (-1) images, so the rows stay
+    aligned in a grid of ``per_row`` columns."""
+    rows = []
+    for i in range(0, len(sources), per_row):
+        for row in (sources[i:i + per_row],
+                    np.asarray(translate(sources[i:i + per_row]), "float32")):
+            if len(row) < per_row:
+                fill = np.full((per_row - len(row), *row.shape[1:]), -1.0, row.dtype)
+                row = np.concatenate([row, fill])
+            rows.append(row)
+    return np.concatenate(rows)
+
+
+class TranslationGrid(keras.callbacks.Callback):
+    """Write a PNG grid of fixed source images and their translations after
+    each epoch: rows of 8 sources, each followed by the row of their
+    translations (``translation_rows``).
+
+    Args:
+        directory: where ``samples_epoch_NNN.png`` files go.
+        sources: images of the source domain (domain A), in [-1, 1].
+        sources_b: images of domain B, translated b2a below the a2b rows, for a
+            two-way translator (CycleGAN, DiscoGAN); None: a2b only.
+    """
+
+    def __init__(self, directory, sources, sources_b=None, per_row=8):
+        super().__init__()
+        self.directory, self.per_row = directory, int(per_row)
+        self.sources = np.asarray(sources, "float32")
+        self.sources_b = None if sources_b is None else np.asarray(sources_b, "float32")
+        self.last_grid = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        rows = [translation_rows(self.model.translate, self.sources, self.per_row)]
+        if self.sources_b is not None:
+            rows.append(translation_rows(lambda x: self.model.translate(x, "b2a"),
+                                         self.sources_b, self.per_row))
+        os.makedirs(self.directory, exist_ok=True)
+        self.last_grid = grid(np.concatenate(rows), cols=self.per_row)
         atomic_write(os.path.join(self.directory, f"samples_epoch_{epoch + 1:03d}.png"),
                      encode_png(self.last_grid))
 

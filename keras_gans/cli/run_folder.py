@@ -1,11 +1,10 @@
-"""A training run's folder: its recipe (what --resume must keep), and the rule
-that a run which fails before its first epoch leaves nothing behind."""
+"""A training run's recipe: what --recipe reads, what a run folder's recipe.json
+records, and what --resume must keep (the folder itself: keras_gans.training.RunFolder)."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 
 # train's settings a recipe may hold, with their types (None: may be null)
@@ -15,7 +14,8 @@ RECIPE_TYPES = {
     "seed": (int,), "out": (str, None), "learning_rate": (float, int, None),
     "distribute": (str,), "image_size": (int, None), "tensorboard": (bool,),
     "eval_metric": (str, None), "eval_dataset": (str, None), "eval_every": (int,),
-    "eval_n": (int,),
+    "eval_n": (int,), "steps_per_epoch": (int, None), "domain_a": (str, None),
+    "domain_b": (str, None), "features": (str, None), "options": (dict, None),
 }
 # what a run folder's recipe.json also records, and a recipe may carry unread
 # (older run folders recorded the invocation's flags too)
@@ -23,7 +23,8 @@ RECIPE_INFO = ("backend", "command", "debug", "overwrite", "resume", "recipe",
                "keras_gans_version", "runs")
 # what --resume must keep (--epochs, --learning-rate and --tensorboard may change)
 RECIPE_KEYS = ("variant", "dataset", "batch_size", "latent_dim", "limit", "seed",
-               "image_size", "eval_metric", "eval_dataset", "eval_n")
+               "image_size", "eval_metric", "eval_dataset", "eval_n", "steps_per_epoch",
+               "domain_a", "domain_b", "features", "options")
 
 
 def apply_recipe(args, defaults):
@@ -77,8 +78,8 @@ def read_recipe(path):
 def write_recipe(path, args, backend, resumed):
     """recipe.json: the settings (what --recipe reads back), the backend and
     version, and one entry per invocation under "runs" (resumed or not)."""
-    from keras_gans import __version__
     from keras_gans.images import atomic_write
+    from keras_gans.version import __version__
 
     recipe = read_recipe(path) if resumed and os.path.exists(path) else {}
     runs = recipe.get("runs", [])
@@ -93,9 +94,9 @@ def write_recipe(path, args, backend, resumed):
 
 
 def check_same_recipe(recipe_path, args, defaults):
-    from keras_gans import __version__
     from keras_gans.errors import GANConfigError
-    from keras_gans.presets import _version_tuple
+    from keras_gans.preset_files import _version_tuple
+    from keras_gans.version import __version__
 
     if not os.path.exists(recipe_path):
         raise GANConfigError(
@@ -118,57 +119,3 @@ def check_same_recipe(recipe_path, args, defaults):
             "Only --epochs, --learning-rate and --tensorboard may change."
         )
 
-
-class RunFolder:
-    """``with RunFolder(out, resume, overwrite) as run: ...; run.epoch_done()``.
-
-    A new run (a missing or empty folder) that ends in an error before its
-    first epoch is complete leaves no folder behind, so the corrected retry is
-    not refused. With --overwrite the old run is moved aside and only deleted
-    once the new run completes an epoch; until then a failure puts it back.
-    A resumed run keeps everything it had."""
-
-    def __init__(self, out, resume, overwrite):
-        from keras_gans.errors import GANConfigError
-
-        if resume and overwrite:
-            raise GANConfigError("--resume and --overwrite contradict each other; pass one.")
-        self.out, self.resume, self.overwrite = out, resume, overwrite
-        self.existing = os.path.isdir(out) and bool(os.listdir(out))
-        if self.existing and not (resume or overwrite):
-            raise GANConfigError(
-                f"Run folder {out} exists and is not empty; pass --resume to "
-                "continue it, --overwrite to replace it, or choose another --out."
-            )
-        self.existed = os.path.exists(out)
-        self.aside = None
-        self.done = False
-
-    def __enter__(self):
-        if self.existing and self.overwrite:
-            self.aside = os.path.normpath(self.out) + f".replaced-{os.getpid()}"
-            os.replace(self.out, self.aside)
-        return self
-
-    def epoch_done(self):
-        """The new run has a checkpoint: the old one (--overwrite) can go."""
-        if not self.done and self.aside is not None:
-            shutil.rmtree(self.aside, ignore_errors=True)
-        self.done = True
-
-    def __exit__(self, kind, error, tb):
-        if kind is None:
-            self.epoch_done()
-            return False
-        if self.done or (self.existing and self.resume):
-            return False
-        if os.path.isdir(self.out):
-            if self.existed and self.aside is None:  # an empty folder the user made
-                for name in os.listdir(self.out):
-                    path = os.path.join(self.out, name)
-                    shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
-            else:
-                shutil.rmtree(self.out)
-        if self.aside is not None:
-            os.replace(self.aside, self.out)
-        return False

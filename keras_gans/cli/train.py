@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 
 from keras_gans.cli import run_folder, train_data
 from keras_gans.cli._common import SEED, count, positive_float
@@ -18,6 +17,9 @@ EXAMPLE = """examples:
   keras-gans train dcgan --dataset photos/ --image-size 64 --epochs 50 --out runs/mine
   keras-gans train dcgan --dataset mnist --eval-metric fid --eval-every 5 --out runs/best
   keras-gans train dcgan --dataset digits --epochs 40 --out runs/dcgan_digits --resume
+  keras-gans train cyclegan --dataset mnist2usps --data-dir ../shared/datasets --out runs/cg
+  keras-gans train discogan --domain-a horses/ --domain-b zebras/ --image-size 64 --out runs/dg
+  keras-gans train dtn --dataset mnist2usps --features mnist --out runs/dtn
 
 datasets: digits (scikit-learn's 8x8 digits at 28x28, offline), ring8, grid25
 (synthetic 2-D mixtures), mnist, fashion_mnist, cifar10, usps (a local
@@ -25,13 +27,23 @@ datasets: digits (scikit-learn's 8x8 digits at 28x28, offline), ring8, grid25
 the path of a .npz file, or a folder of your own PNG/JPEG images (subfolders
 become classes for conditional_gan).
 
-the run folder (--out) holds recipe.json, samples/ (a PNG grid per epoch),
-backup/ (the last completed epoch, for --resume), logs/ (TensorBoard: losses
-and the sample grid each epoch; tensorboard --logdir <out>/logs), model.keras
-(the last model) and, with --eval-metric, best.keras (the best one so far).
-A run that fails before its first epoch leaves no folder behind.
-"""
+translators (cyclegan, discogan, dtn) train on two unpaired domains: a pair
+(--dataset mnist2usps, mnist2fashion or horse2zebra, from --data-dir) or two
+folders of images (--domain-a DIR --domain-b DIR; --limit takes the first N of
+each). The DTN translates A (source) to B (target) keeping the features of its
+frozen f (--features): a shipped classifier by name (mnist, fashion_mnist,
+usps, cifar10; the images are brought to its input size) or a saved Keras
+classifier (.keras) with a 'features' layer.
 
+the run folder (--out) holds recipe.json, samples/ (a PNG grid per epoch:
+samples from fixed noise, or a translator's fixed source images each row
+followed by their translations), history.json (each epoch's losses, seconds
+and steps), backup/ (the last completed epoch, for --resume), logs/
+(TensorBoard: losses and the sample grid each epoch; tensorboard --logdir
+<out>/logs), model.keras (the last model) and, with --eval-metric, best.keras
+(the best one so far). A run that fails before its first epoch leaves no
+folder behind.
+"""
 
 def add_arguments(t):
     from keras_gans.models import VARIANTS
@@ -45,12 +57,24 @@ def add_arguments(t):
                         "command line win over the file")
     t.add_argument("--dataset", default="digits",
                    help="a dataset name, a .npz file or a folder of images (see below)")
+    t.add_argument("--domain-a", default=None, metavar="DIR",
+                   help="translators: a folder of domain A's images (with --domain-b)")
+    t.add_argument("--domain-b", default=None, metavar="DIR",
+                   help="translators: a folder of domain B's images (with --domain-a)")
+    t.add_argument("--features", default=None, metavar="NAME_OR_PATH",
+                   help="dtn: its feature extractor f, a shipped classifier (mnist, "
+                        "fashion_mnist, usps, cifar10) or a .keras classifier file")
     t.add_argument("--image-size", type=count(1), default=None,
                    help="resize every image to N x N (needed when a folder's images "
                         "differ in size; the DCGAN networks take 28, 32 or 64)")
     t.add_argument("--data-dir", default=None, help="folder with <dataset>.npz files")
+    t.add_argument("--options", default=None, metavar="JSON",
+                   help="keyword arguments of the variant's class, as a JSON object, "
+                        "e.g. '{\"filters\": 16, \"n_blocks\": 3}' (default: the paper's)")
     t.add_argument("--epochs", type=count(1), default=5)
     t.add_argument("--batch-size", type=count(1), default=64)
+    t.add_argument("--steps-per-epoch", type=count(1), default=None,
+                   help="end an epoch after N batches (default: one pass over the data)")
     t.add_argument("--latent-dim", type=count(1), default=None)
     t.add_argument("--limit", type=count(1), default=None, help="use only the first N samples")
     t.add_argument("--seed", type=SEED, default=0)
@@ -81,6 +105,25 @@ def add_arguments(t):
                    "(and after the last)")
     t.add_argument("--eval-n", type=count(2), default=2000, help="generated samples per "
                    "measurement")
+
+
+def json_object(value):
+    """--options as a dict (a recipe's is one already)."""
+    import json
+
+    from keras_gans.errors import GANConfigError
+
+    if value is None or isinstance(value, dict):
+        return value
+    try:
+        found = json.loads(value)
+    except ValueError as e:
+        raise GANConfigError(f"--options is not valid JSON ({e}): {value!r}; pass an "
+                             "object, e.g. --options '{\"filters\": 16}'.") from None
+    if not isinstance(found, dict):
+        raise GANConfigError(f"--options must be a JSON object {{...}} of keyword "
+                             f"arguments; got {value!r}, e.g. --options '{{\"filters\": 16}}'.")
+    return found
 
 
 def add_parser(sub):
@@ -114,6 +157,7 @@ def run(args):
                 check(str(value))
             except argparse.ArgumentTypeError as e:
                 raise GANConfigError(f"--{key.replace('_', '-')} {e}.") from None
+    args.options = json_object(args.options)
     if not args.variant:
         raise GANConfigError("Name a variant (keras-gans train dcgan ...) or pass --recipe.")
     if not args.out:
@@ -132,60 +176,50 @@ def run(args):
 def _train_in_scope(args, defaults):
     import keras
 
-    from keras_gans.callbacks import SampleGrid, StopOnDivergence
+    from keras_gans import training
     from keras_gans.models import get_variant
 
     cls = get_variant(args.variant)
-    train_data.check_trainable(cls, args.variant)
+    train_data.check_data_flags(cls, args, defaults)
     recipe_path = os.path.join(args.out, "recipe.json")
-    folder = run_folder.RunFolder(args.out, args.resume, args.overwrite)
+    folder = training.RunFolder(args.out, args.resume, args.overwrite)
     if folder.existing and args.resume:
         run_folder.check_same_recipe(recipe_path, args, defaults)
     eval_dataset = train_data.check_eval_flags(args, defaults)
     keras.utils.set_random_seed(args.seed)
-    x, y = train_data.load_data(args)
-    model = train_data.build_model(cls, args, x, y)
-    y = y if getattr(model, "num_classes", None) else None
+    if train_data.is_translator(cls):
+        f = train_data.load_features(args.features) if args.features else None
+        x, x_b = train_data.load_domains(args, f)
+        model = train_data.build_translator(cls, args, x, f)
+        y, what = None, (f"{len(x)} + {len(x_b)} images of domains A and B, shape "
+                         f"{tuple(x.shape[1:])}")
+    else:
+        x, y = train_data.load_data(args)
+        model = train_data.build_model(cls, args, x, y)
+        y = y if model.label_classes else None
+        x_b, what = None, f"{len(x)} samples, shape {tuple(x.shape[1:])}"
     if eval_dataset is not None:
         train_data.check_eval_shape(model, eval_dataset)
     model.compile()
-    with folder:
-        os.makedirs(args.out, exist_ok=True)
+    data, callbacks = train_data.fit_inputs(args, model, x, y, x_b)
+    source = args.dataset if x_b is None or not args.domain_a else (
+        f"{args.domain_a} and {args.domain_b}")
+
+    def start():
         run_folder.write_recipe(recipe_path, args, keras.backend.backend(),
                                 resumed=folder.existing and args.resume)
-        print(f"training {cls.__name__} on {args.dataset} ({len(x)} samples, "
-              f"shape {tuple(x.shape[1:])}) with the {keras.backend.backend()} backend")
-        guard = StopOnDivergence()
-        backup = os.path.join(args.out, "backup")
-        grids = SampleGrid(os.path.join(args.out, "samples"), n=64, seed=args.seed)
-        data, callbacks = train_data.fit_inputs(args, model, x, y, guard, grids, eval_dataset)
-        callbacks.append(keras.callbacks.LambdaCallback(
-            on_epoch_end=lambda epoch, logs: guard.diverged or folder.epoch_done()))
-        model.fit(data, epochs=args.epochs, shuffle=False,  # EpochShuffled shuffles
-                  callbacks=callbacks + tensorboard_callbacks(args, grids))
-        if guard.diverged:
-            raise train_data.divergence_error(guard, backup)
-    path = os.path.join(args.out, "model.keras")
-    tmp = os.path.join(args.out, "model.tmp.keras")
-    model.save(tmp)
-    os.replace(tmp, path)  # a crash mid-save never leaves a half-written model.keras
-    print(f"saved {path} and sample grids in {os.path.join(args.out, 'samples')}")
+        print(f"training {cls.__name__} on {source} ({what}) with the "
+              f"{keras.backend.backend()} backend")
+
+    training.train(
+        model, data, args.out, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
+        folder=folder, best=train_data.best_checkpoint(args, eval_dataset),
+        samples=train_data.sample_grid(args, model, x, x_b),
+        tensorboard=getattr(args, "tensorboard", True),
+        learning_rate=getattr(args, "learning_rate", None), callbacks=callbacks,
+        on_start=start, divergence_hint="Lower --learning-rate, then rerun with --resume.")
+    print(f"saved {os.path.join(args.out, 'model.keras')} and sample grids in "
+          f"{os.path.join(args.out, 'samples')}")
     if eval_dataset is not None and os.path.exists(os.path.join(args.out, "best.keras")):
         print(f"best so far: {os.path.join(args.out, 'best.keras')}")
     return 0
-
-
-def tensorboard_callbacks(args, grids):
-    """TensorBoard events in <out>/logs (the epoch's losses and sample grid);
-    nothing, with a note, without TensorFlow, whose summary writer writes them
-    on every backend."""
-    if not getattr(args, "tensorboard", True):
-        return []
-    from keras_gans.callbacks import TensorBoardEvents, tensorflow_or_none
-
-    if tensorflow_or_none() is None:
-        print("note: TensorFlow is not installed, so no TensorBoard events are written "
-              "(pip install tensorflow-cpu to get them; --no-tensorboard silences this "
-              "note).", file=sys.stderr)
-        return []
-    return [TensorBoardEvents(os.path.join(args.out, "logs"), grids)]

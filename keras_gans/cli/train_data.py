@@ -1,28 +1,214 @@
 """What `keras-gans train` checks, loads and builds before the first step:
-the variant, the data, the evaluation flags, the model and its callbacks."""
+the variant, the data (one dataset, or two domains and the DTN's f), the
+evaluation flags, the model and what its run adds to keras_gans.training.train."""
 
 from __future__ import annotations
 
 import os
 
 MIXTURE_SETS = ("ring8", "grid25")
-# variants that train on two domains: `keras-gans train` does not build their
-# paired data yet; the Python API trains them (README, "Data")
-TWO_DOMAIN = ("cyclegan", "discogan", "dtn")
+GRID_SOURCES = 32  # source images in a translator's sample grid (half per direction)
 
 
-def check_trainable(cls, name):
-    """Refuse, before anything is written, a variant this command cannot train."""
-    from keras_gans.errors import GANConfigError
+def is_translator(cls):
+    """A variant that translates images between two domains (asked of the
+    class: its translation ``directions``)."""
+    return bool(cls.directions)
+
+
+def needs_features(cls):
+    """A variant built around a pretrained feature extractor f (the DTN)."""
+    import inspect
+
+    return "feature_extractor" in inspect.signature(cls.__init__).parameters
+
+
+def translator_names():
     from keras_gans.models import VARIANTS
 
-    key = next((k for k, v in VARIANTS.items() if v is cls), str(name))
-    if key in TWO_DOMAIN:
+    return ", ".join(k for k, v in VARIANTS.items() if is_translator(v))
+
+
+def check_data_flags(cls, args, defaults):
+    """The data flags fit the variant (one dataset, or two domains and, for
+    the DTN, --features); refused before anything is written."""
+    from keras_gans.data.two_domain import PAIRS
+    from keras_gans.errors import GANConfigError, GANInputError
+
+    name = args.variant
+    folders = [(flag, getattr(args, key, None)) for flag, key in
+               (("--domain-a", "domain_a"), ("--domain-b", "domain_b"))]
+    given = [flag for flag, value in folders if value]
+    features = getattr(args, "features", None)
+    if not is_translator(cls):
+        if given:
+            raise GANConfigError(
+                f"{given[0]} is for the translators ({translator_names()}); {name} "
+                "trains on one --dataset: drop --domain-a/--domain-b.")
+        if features:
+            raise GANConfigError(f"--features is the DTN's feature extractor; {name} has "
+                                 "none: drop --features.")
+        if args.dataset in PAIRS:
+            raise GANConfigError(
+                f"--dataset {args.dataset} is a pair of domains for the translators "
+                f"({translator_names()}); {name} trains on one dataset, e.g. "
+                f"--dataset {PAIRS[args.dataset][0]}.")
+        return
+    pairs = ", ".join(sorted(PAIRS))
+    if given:
+        if len(given) == 1:
+            other = "--domain-b" if given[0] == "--domain-a" else "--domain-a"
+            raise GANConfigError(
+                f"{given[0]} needs {other}: {name} translates between two domains; pass "
+                "a folder of images for each (--domain-a DIR --domain-b DIR).")
+        if args.dataset != defaults.get("dataset"):
+            raise GANConfigError(
+                f"--dataset {args.dataset} and --domain-a/--domain-b both name the data; "
+                "pass one of them.")
+        for flag, folder in folders:
+            if not os.path.isdir(folder):
+                raise GANInputError(
+                    f"{flag} {folder}: no such folder. Pass a folder of PNG/JPEG images "
+                    "for each domain.")
+    elif args.dataset not in PAIRS:
         raise GANConfigError(
-            f"{cls.__name__} translates between two domains, and `keras-gans train` "
-            "trains one-dataset variants only so far; train it from Python: "
-            "pair = keras_gans.data.load_pair('mnist2usps'); model.fit(pair.unpaired(seed=0)) "
-            "(README, Data).")
+            f"{name} translates between two domains, and --dataset {args.dataset} is one "
+            f"dataset: pass a pair, --dataset mnist2usps (pairs: {pairs}), or two folders "
+            "of images, --domain-a DIR --domain-b DIR.")
+    if getattr(args, "latent_dim", None):
+        raise GANConfigError(f"{name} translates images, it has no latent space: drop "
+                             "--latent-dim.")
+    if getattr(args, "eval_metric", None):
+        raise GANConfigError(
+            f"--eval-metric measures samples from noise; {name} translates images: drop "
+            "--eval-metric (score translations with "
+            "keras_gans.metrics.shipped_translation_accuracy).")
+    if needs_features(cls) and not features:
+        from keras_gans.metrics.feature_nets import DATASETS
+
+        raise GANConfigError(
+            f"{name} needs its feature extractor f, a classifier of the source domain (A): "
+            f"pass --features mnist (a shipped classifier: {', '.join(DATASETS)}) or "
+            "--features f.keras (a saved Keras classifier with a 'features' layer).")
+    if features and not needs_features(cls):
+        raise GANConfigError(f"--features is the DTN's feature extractor; {name} has "
+                             "none: drop --features.")
+
+
+def load_features(spec):
+    """The DTN's f from --features: a shipped classifier by dataset name (a
+    fresh copy: the DTN freezes the model it is given) or a ``.keras`` file."""
+    import keras
+
+    from keras_gans.errors import GANConfigError, GANInputError, did_you_mean
+    from keras_gans.metrics import feature_nets
+    from keras_gans.networks.classifier import FEATURE_LAYER
+
+    spec = str(spec)
+    if spec.endswith(".keras"):
+        from keras_gans.cli._common import check_keras_version
+
+        if not os.path.exists(spec):
+            raise GANInputError(
+                f"--features {spec}: no such file. Pass a saved Keras classifier (.keras) "
+                f"or a shipped one by name ({', '.join(feature_nets.DATASETS)}).")
+        check_keras_version(spec)
+        try:
+            f = keras.saving.load_model(spec, compile=False)  # safe_mode
+        except Exception as e:
+            raise GANInputError(f"--features {spec}: cannot load it as a Keras model: "
+                                f"{e}") from e
+    elif spec in feature_nets.DATASETS:
+        shipped = feature_nets.load_classifier(spec)
+        f = keras.models.clone_model(shipped)
+        f.set_weights(shipped.get_weights())
+    else:
+        names = list(feature_nets.DATASETS)
+        raise GANConfigError(
+            f"--features {spec!r}: not a shipped classifier ({', '.join(names)}) nor a "
+            ".keras file." + did_you_mean(spec, names))
+    layers = [layer.name for layer in getattr(f, "layers", [])]
+    if FEATURE_LAYER not in layers or len(getattr(f, "inputs", None) or ()) != 1:
+        raise GANInputError(
+            f"--features {spec}: f must be a one-input Keras model with a layer named "
+            f"{FEATURE_LAYER!r} (its feature vector); its layers are {layers}. Build it "
+            "with keras_gans.networks.classifier.train_classifier.")
+    return f
+
+
+def load_domains(args, f=None):
+    """Both domains, scaled to [-1, 1] in one shape (f's input for the DTN),
+    the first --limit images of each."""
+    from keras_gans import data
+    from keras_gans.data import two_domain
+    from keras_gans.errors import GANConfigError
+
+    want = tuple(f.inputs[0].shape[1:]) if f is not None else None
+    size = getattr(args, "image_size", None) or (want[0] if want else None)
+    channels = want[-1] if want else None
+    if want and size != want[0]:
+        raise GANConfigError(
+            f"--image-size {size}: the feature extractor f takes {want[0]}x{want[1]} "
+            f"images; drop --image-size (or pass --image-size {want[0]}).")
+    if getattr(args, "domain_a", None):
+        x_a, _ = data.load_folder(args.domain_a, image_size=size)
+        x_b, _ = data.load_folder(args.domain_b, image_size=size)
+        (ha, wa), (hb, wb) = x_a.shape[1:3], x_b.shape[1:3]
+        if (ha, wa) != (hb, wb):
+            raise GANConfigError(
+                f"--domain-a images are {wa}x{ha} and --domain-b images {wb}x{hb} (width x "
+                "height): the translators keep the image size. Pass --image-size N to "
+                f"resize both, e.g. --image-size {max(ha, wa, hb, wb)}.")
+        # grey and colour domains: both colour, as a folder of mixed images is
+        x_a, x_b = two_domain.harmonize(
+            x_a, x_b, None, channels or max(x_a.shape[-1], x_b.shape[-1]))
+    else:
+        pair = two_domain.load_pair(args.dataset, data_dir=args.data_dir, size=size,
+                                    channels=channels)
+        x_a, x_b = pair.x_a, pair.x_b
+    if args.limit:
+        x_a, x_b = x_a[: args.limit], x_b[: args.limit]
+    return x_a, x_b
+
+
+def model_options(cls, args, taken):
+    """--options: keyword arguments of the variant's class, checked by name."""
+    import inspect
+
+    from keras_gans.errors import GANConfigError, did_you_mean
+
+    options = dict(getattr(args, "options", None) or {})
+    params = []  # the variant's and its keras_gans base classes' (augment, ema_decay)
+    for klass in cls.__mro__:
+        if "__init__" in vars(klass) and klass.__module__.startswith("keras_gans"):
+            params += [name for name, p in inspect.signature(klass.__init__).parameters.items()
+                       if name != "self" and name not in params
+                       and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+    for key in options:
+        if key in taken:
+            raise GANConfigError(f"--options {key!r}: the command line sets it (see the "
+                                 "flags); drop it from --options.")
+        if key not in params:
+            known = [p for p in params if p not in taken]
+            raise GANConfigError(
+                f"--options {key!r}: {cls.__name__} takes no such argument; it takes "
+                f"{', '.join(known)}." + did_you_mean(key, known))
+    return options
+
+
+def build_translator(cls, args, x_a, f=None):
+    """The translator for domains of ``x_a``'s shape (the DTN around ``f``)."""
+    from keras_gans.errors import GANConfigError
+
+    options = model_options(cls, args, ("seed", "data_shape", "feature_extractor"))
+    try:
+        if f is not None:
+            return cls(f, seed=args.seed, **options)
+        return cls(data_shape=tuple(x_a.shape[1:]), seed=args.seed, **options)
+    except GANConfigError as e:
+        if "--image-size" in str(e):
+            raise
+        raise GANConfigError(f"{e} On the command line: --image-size N resizes.") from e
 
 
 def load_data(args):
@@ -69,12 +255,13 @@ def build_model(cls, args, x, y):
     """The variant for data ``x`` (labels ``y``), with the run's seed and latent size."""
     from keras_gans.errors import GANConfigError
 
-    kwargs = {"data_shape": tuple(x.shape[1:]), "seed": args.seed}
+    kwargs = {"data_shape": tuple(x.shape[1:]), "seed": args.seed,
+              **model_options(cls, args, ("seed", "data_shape", "latent_dim", "num_classes"))}
     if args.latent_dim:
         kwargs["latent_dim"] = args.latent_dim
     elif x.ndim == 2:
         kwargs["latent_dim"] = 2
-    if cls.__name__ == "ConditionalGAN":
+    if cls.needs_labels:
         if y is None:
             what = ("its images are not in class subfolders (folder/<class>/*.png)"
                     if is_image_folder(args) else "it has none")
@@ -88,50 +275,40 @@ def build_model(cls, args, x, y):
         raise
 
 
-def fit_inputs(args, model, x, y, guard, grids, eval_dataset):
-    """(the data, the callbacks) of the run's ``fit``."""
-    import keras
-
-    from keras_gans.callbacks import GuardedBackupAndRestore
+def fit_inputs(args, model, x, y, x_b=None):
+    """(the data, more callbacks) of the run's ``fit``: each epoch's order (one
+    dataset) or pairing (two domains) drawn from (seed, epoch), so a resumed
+    run sees the same batches."""
     from keras_gans.data import EpochShuffled
+    from keras_gans.training import EpochPaired
 
-    backup = os.path.join(args.out, "backup")
-    # each epoch's order from (seed, epoch): a resumed run sees the same batches
-    data = EpochShuffled(x, y, batch_size=args.batch_size, seed=args.seed)
-    callbacks = [guard, data.callback()]
-    if eval_dataset is not None:
-        from keras_gans.callbacks import GuardedBestMetricCheckpoint
-
-        # before the backup, so a resumed run restores what came after measuring;
-        # before TensorBoard, which logs the metric with the losses
-        callbacks.append(GuardedBestMetricCheckpoint(
-            os.path.join(args.out, "best.keras"), guard, metric=args.eval_metric,
-            dataset=eval_dataset, n=args.eval_n, every=args.eval_every, seed=args.seed))
-    callbacks += [
-        # Saves weights, both optimizers and the epoch after every epoch; a
-        # rerun with --resume restores them and continues. Nothing is saved
-        # once the run has diverged.
-        GuardedBackupAndRestore(backup, guard, delete_checkpoint=False),
-        # after the restore (which brings back the saved learning rate)
-        keras.callbacks.LambdaCallback(on_train_begin=lambda logs: set_learning_rate(
-            model, getattr(args, "learning_rate", None))),
-        grids,
-    ]
-    return data, callbacks
+    if x_b is not None:
+        return EpochPaired(x, x_b, batch_size=args.batch_size, seed=args.seed), []
+    return EpochShuffled(x, y, batch_size=args.batch_size, seed=args.seed), []
 
 
-def divergence_error(guard, backup):
-    from keras_gans.errors import GANTrainingError
+def best_checkpoint(args, eval_dataset):
+    """With --eval-metric: the callback keeping the best epoch as <out>/best.keras."""
+    if eval_dataset is None:
+        return None
+    from keras_gans.callbacks import BestMetricCheckpoint
 
-    d = guard.diverged
-    losses = ", ".join(f"{k}={v}" for k, v in d["logs"].items())
-    kept = (f"the last good checkpoint (epoch {d['epoch'] - 1}) is kept in {backup}"
-            if d["epoch"] > 1 else "no epoch finished, so there is no checkpoint")
-    return GANTrainingError(
-        f"Training diverged at epoch {d['epoch']}, batch {d['batch']} ({losses}); "
-        f"{kept} and model.keras was not written. Lower --learning-rate, then rerun "
-        "with --resume."
-    )
+    return BestMetricCheckpoint(
+        os.path.join(args.out, "best.keras"), metric=args.eval_metric, dataset=eval_dataset,
+        n=args.eval_n, every=args.eval_every, seed=args.seed)
+
+
+def sample_grid(args, model, x, x_b=None):
+    """The run's samples/ grid: from fixed noise, or a translator's fixed
+    source images beside their translations (both ways for CycleGAN/DiscoGAN)."""
+    from keras_gans.training import sample_grid
+
+    if model.samples_from != "image":
+        return sample_grid(model, args.out, seed=args.seed)
+    two_way = len(model.directions) > 1
+    k = GRID_SOURCES // 2 if two_way else GRID_SOURCES
+    return sample_grid(model, args.out, sources=x[:k],
+                       sources_b=x_b[:k] if two_way else None)
 
 
 def check_eval_flags(args, defaults):
@@ -180,10 +357,3 @@ def check_eval_shape(model, dataset):
             f"model makes {got}. Choose an --eval-dataset of the same shape"
             + (f" or pass --image-size {want[0]}." if len(got) == 3 else ".")
         )
-
-
-def set_learning_rate(model, rate):
-    """--learning-rate for every player, keeping each paper's other settings."""
-    if rate is not None:
-        for opt in model.player_optimizers.values():
-            opt.learning_rate = rate

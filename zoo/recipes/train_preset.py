@@ -9,9 +9,10 @@ seed), so that ``metadata.json``'s ``recipe`` is one command that reproduces it:
 
 What it does:
 
-1. trains with ``model.fit`` on the dataset's train split, each epoch's order
-   from (seed, epoch) (``EpochShuffled``), with a ``BackupAndRestore`` checkpoint
-   after every epoch in ``--run-dir``: a rerun of the same command resumes;
+1. trains with ``keras_gans.training.train`` (the pipeline ``keras-gans train``
+   uses) on the dataset's train split, each epoch's order from (seed, epoch)
+   (``EpochShuffled``), with a ``BackupAndRestore`` checkpoint after every epoch
+   in ``--run-dir``: a rerun of the same command resumes;
 2. measures the quick protocol FID (``n=2000`` samples against the test split,
    the shipped classifier) after every epoch and keeps the best epoch's weights
    (``BestMetricCheckpoint``): GANs often get worse after their best point;
@@ -173,22 +174,6 @@ def build(entry, x_shape, seed):
     return model
 
 
-class WallClockBudget(keras.callbacks.Callback):
-    """Stop after the epoch in which ``minutes`` of this process' training pass."""
-
-    def __init__(self, minutes):
-        super().__init__()
-        self.minutes, self.start = minutes, None
-
-    def on_train_begin(self, logs=None):
-        self.start = time.time()
-
-    def on_epoch_end(self, epoch, logs=None):
-        if self.minutes and time.time() - self.start > 60 * self.minutes:
-            print(f"\nwall-clock budget of {self.minutes} min reached after epoch {epoch + 1}")
-            self.model.stop_training = True
-
-
 def hardware():
     cpu = platform.processor() or platform.machine()
     try:
@@ -201,6 +186,7 @@ def hardware():
 
 
 def train(name, args):
+    from keras_gans import training
     from keras_gans.callbacks import BestMetricCheckpoint
     from keras_gans.data import EpochShuffled, load
     from keras_gans.errors import GANConfigError
@@ -236,16 +222,12 @@ def train(name, args):
         best = BestMetricCheckpoint(best_path, metric="fid", dataset=entry["dataset"],
                                     n=quick_n, seed=QUICK_SEED,
                                     every=entry.get("select_every", 1))
-    history, log = epoch_history(os.path.join(run, "history.json"))
-    t0 = time.time()
-    model.fit(data, epochs=epochs, shuffle=False, verbose=2,
-              steps_per_epoch=entry.get("steps_per_epoch"), callbacks=[
-        data.callback(),
-        keras.callbacks.BackupAndRestore(os.path.join(run, "backup"), delete_checkpoint=False),
-        best, log, WallClockBudget(args.minutes)])
-    train_seconds = time.time() - t0
-    with open(best_path + ".best.json", encoding="utf-8") as f:
-        best_record = json.load(f)
+    # the one training pipeline (keras_gans.training.train): a BackupAndRestore
+    # checkpoint in the run folder (a rerun resumes), history.json, the best epoch
+    done = training.train(model, data, run, epochs=epochs, resume=True,
+                          steps_per_epoch=entry.get("steps_per_epoch"), best=best,
+                          minutes=args.minutes, verbose=2, save_model=False)
+    history, train_seconds, best_record = done.history, done.seconds, done.best
     model.load_weights(best_path)
     round_weights(model, WEIGHTS_DTYPE)  # measure what ships
     wanted = FULL_METRICS + (["conditional_accuracy"] if conditional else [])
@@ -360,35 +342,6 @@ def as_float16(name, args):
 
 def _fid_key(meta):
     return f"fid_{meta['dataset']}_classifier_test_10k"
-
-
-def epoch_history(path):
-    """The run's per-epoch rows (kept at ``path`` over resumed runs) and the
-    callback that appends one per epoch: its logs, seconds and steps."""
-    history = []
-    if os.path.exists(path):
-        with open(path, encoding="utf-8") as f:
-            history = json.load(f)
-    clock = {}
-    log = keras.callbacks.LambdaCallback(
-        on_epoch_begin=lambda epoch, logs: clock.update(start=time.time(), steps=0),
-        # an epoch of steps_per_epoch steps ends early at the end of a pass over
-        # the data (Keras then starts the next pass): count the steps trained
-        on_train_batch_end=lambda batch, logs: clock.update(steps=clock["steps"] + 1),
-        on_epoch_end=lambda epoch, logs: _append(history, path, epoch,
-                                                 dict(logs or {}, steps=clock["steps"]),
-                                                 time.time() - clock["start"]))
-    return history, log
-
-
-def _append(history, path, epoch, logs, seconds):
-    row = {"epoch": epoch + 1, "seconds": round(seconds, 1),
-           **{k: round(float(v), 5) for k, v in (logs or {}).items()}}
-    history[:] = [h for h in history if h["epoch"] != epoch + 1] + [row]
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(history, f)
-    os.replace(tmp, path)
 
 
 # ------------------------------------------------------------------ the table

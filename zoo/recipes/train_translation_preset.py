@@ -7,9 +7,10 @@ write its preset, from the table ``ENTRIES`` below, so that ``metadata.json``'s
 
 What it does (the translation counterpart of ``train_preset.py``):
 
-1. trains with ``model.fit`` on unpaired batches of the two train splits, in
-   "epochs" of ``steps_per_epoch`` steps, with a ``BackupAndRestore``
-   checkpoint after every epoch in ``--run-dir``: a rerun resumes;
+1. trains with ``keras_gans.training.train`` (the pipeline ``keras-gans train``
+   uses) on unpaired batches of the two train splits, in "epochs" of
+   ``steps_per_epoch`` steps, with a ``BackupAndRestore`` checkpoint after every
+   epoch in ``--run-dir``: a rerun resumes;
 2. after every epoch measures the selection metric, the mean translation
    accuracy over the entry's directions on ``--quick-n`` seeded images of each
    source *train* split (the translators never see labels; the DTN's f was
@@ -41,14 +42,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras
 import numpy as np
-from train_preset import (
-    LICENSES,
-    WEIGHTS_DTYPE,
-    WallClockBudget,
-    common_arguments,
-    epoch_history,
-    hardware,
-)
+from train_preset import LICENSES, WEIGHTS_DTYPE, common_arguments, hardware
 
 LICENSES = dict(LICENSES, usps="USPS (Hull 1994), as distributed with The Elements of "
                                "Statistical Learning; no explicit license",
@@ -294,6 +288,8 @@ def build(entry, run, seed, data_dir):
 
 
 def train(name, args):
+    from keras_gans import training
+    from keras_gans.callbacks import translation_rows
     from keras_gans.data import load
     from keras_gans.data.two_domain import UnpairedBatches
     from keras_gans.errors import GANConfigError
@@ -320,15 +316,12 @@ def train(name, args):
     epochs = args.epochs or entry["epochs"]
     best_path = os.path.join(run, "best.weights.h5")
     best = BestTranslationCheckpoint(best_path, entry, args.quick_n, args.data_dir)
-    history, log = epoch_history(os.path.join(run, "history.json"))
-    t0 = time.time()
-    model.fit(batches, epochs=epochs, steps_per_epoch=entry["steps_per_epoch"], verbose=2,
-              callbacks=[keras.callbacks.BackupAndRestore(os.path.join(run, "backup"),
-                                                          delete_checkpoint=False),
-                         best, log, WallClockBudget(args.minutes)])
-    train_seconds = time.time() - t0
-    with open(best_path + ".best.json", encoding="utf-8") as f:
-        best_record = json.load(f)
+    # the one training pipeline (keras_gans.training.train); shuffle=True: fit's
+    # default batch order, as these entries were trained
+    done = training.train(model, batches, run, epochs=epochs, resume=True,
+                          steps_per_epoch=entry["steps_per_epoch"], best=best,
+                          minutes=args.minutes, shuffle=True, verbose=2, save_model=False)
+    history, train_seconds, best_record = done.history, done.seconds, done.best
     model.load_weights(best_path)
     round_weights(model, WEIGHTS_DTYPE)  # measure what ships
     t1 = time.time()
@@ -386,13 +379,10 @@ def train(name, args):
     else:
         x_src, _ = load(entry["directions"][0][1], split="test", data_dir=args.data_dir,
                         size=SIZE)
-    src = x_src[:32]
-    rows = []
-    for i in range(0, 32, 8):  # a row of sources, then its translations
-        rows += [src[i:i + 8], np.asarray(_translate_fn(model, entry["directions"][0][0])(
-            src[i:i + 8]), "float32")]
+    # rows of 8 sources, each followed by its translations (as keras-gans train's grid)
+    samples = translation_rows(_translate_fn(model, entry["directions"][0][0]), x_src[:32])
     save_to_preset(model, out, metadata=meta, overwrite=args.overwrite,
-                   weights_dtype=WEIGHTS_DTYPE, samples=np.concatenate(rows))
+                   weights_dtype=WEIGHTS_DTYPE, samples=samples)
     print(json.dumps({"name": name, "best_epoch": best_record["epoch"], **meta["metrics"],
                       **meta["baselines"]}, indent=1))
     print(f"wrote {out} ({train_seconds:.0f} s of training in this run)")

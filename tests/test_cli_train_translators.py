@@ -63,6 +63,7 @@ def digit_folders(tmp_path_factory):
     return root / "a", root / "b"
 
 
+@pytest.mark.slow  # two CycleGAN trainings: TF's first CycleGAN step compiles for ~30 s
 @needs_data
 def test_cyclegan_on_a_pair_writes_its_run_resumes_and_translates(tmp_path, capsys):
     from keras_gans.data import load_pair

@@ -94,7 +94,7 @@ ENTRIES = {
         "variant": "wgan_gp", "dataset": "mnist", "model": {}, "epochs": 4, "batch_size": 64,
         "description": "WGAN-GP, paper defaults (n_critic 5, lambda 10, no BatchNorm in the critic)"},
     "wgan_gp_fashion_mnist": {
-        "variant": "wgan_gp", "dataset": "fashion_mnist", "model": {}, "epochs": 4, "batch_size": 64,
+        "variant": "wgan_gp", "dataset": "fashion_mnist", "model": {}, "epochs": 14, "batch_size": 64,
         "description": "WGAN-GP, paper defaults (n_critic 5, lambda 10, no BatchNorm in the critic)"},
     "wgan_fashion_mnist": {
         "variant": "wgan", "dataset": "fashion_mnist", "model": {}, "epochs": 6, "batch_size": 64,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from keras_gans.cli import run_folder, train_data
+from keras_gans.cli import run_folder, train_data, translator_data
 from keras_gans.cli._common import SEED, count, positive_float
 
 NAME = "train"
@@ -187,10 +187,12 @@ def _train_in_scope(args, defaults):
         run_folder.check_same_recipe(recipe_path, args, defaults)
     eval_dataset = train_data.check_eval_flags(args, defaults)
     keras.utils.set_random_seed(args.seed)
-    if train_data.is_translator(cls):
-        f = train_data.load_features(args.features) if args.features else None
-        x, x_b = train_data.load_domains(args, f)
-        model = train_data.build_translator(cls, args, x, f)
+    if translator_data.is_translator(cls):
+        f = translator_data.load_features(args.features) if args.features else None
+        x, x_b = translator_data.load_domains(args, f)
+        options = train_data.model_options(cls, args, ("seed", "data_shape",
+                                                       "feature_extractor"))
+        model = translator_data.build_translator(cls, args, x, options, f)
         y, what = None, (f"{len(x)} + {len(x_b)} images of domains A and B, shape "
                          f"{tuple(x.shape[1:])}")
     else:

@@ -10,6 +10,8 @@ variant overrides where it differs (docs/architecture.md):
   domain A/B (``directions``);
 - ``label_classes``, ``balanced_labels(n)``: which labels a sample needs;
   ``needs_labels`` (of the class): whether it only trains on labelled data;
+  ``needs_feature_extractor`` (of the class): whether it is built around a
+  pretrained f the user supplies;
 - ``serving_network()``: the functional model ``export_generator`` writes;
 - ``export_refusal(format)``: why an export format cannot work here, if so;
 - ``inversion_target()``: the latent -> image map ``project`` optimises;
@@ -42,6 +44,11 @@ class CapabilitiesMixin:
     #: Whether the variant always trains on labels: it cannot be built without
     #: ``num_classes=`` (ConditionalGAN). Asked of the class, before building.
     needs_labels: bool = False
+
+    #: Whether the variant is built around a pretrained feature extractor f
+    #: that the user supplies (the DTN: ``DomainTransferNetwork(f)``). Asked of
+    #: the class, before building.
+    needs_feature_extractor: bool = False
 
     #: Keyword options of ``generate`` beyond ``n, labels, seed, batch_size``
     #: (StyleGAN: ``truncation_psi``, ``noise_mode``, ``ema``).

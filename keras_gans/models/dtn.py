@@ -98,6 +98,7 @@ class DomainTransferNetwork(TwoDomainGAN):
 
     players = ("decoder", "discriminator")
     config_networks = ("feature_extractor", "decoder", "discriminator")
+    needs_feature_extractor = True
 
     def __init__(
         self,

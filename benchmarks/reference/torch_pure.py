@@ -38,10 +38,13 @@ def networks():
 
 
 class Step:
-    def __init__(self, batch_size, seed=0):
+    def __init__(self, batch_size, seed=0, device=None):
         torch.manual_seed(seed)
         self.batch_size = batch_size
-        self.g, self.d = networks()
+        # Where Keras' torch backend computes by default: CUDA when torch sees it.
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        g, d = networks()
+        self.g, self.d = g.to(self.device), d.to(self.device)
         self.g.train()
         self.d.train()
         betas = (T.BETA_1, T.BETA_2)
@@ -53,16 +56,18 @@ class Step:
         # The data is NHWC like everyone else's; a PyTorch user keeps it NCHW,
         # so the transpose is a view and the copy is part of the step.
         real = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
+        real = real.to(self.device)
         n = real.shape[0]
         self.d_opt.zero_grad(set_to_none=True)
         with torch.no_grad():
-            fake = self.g(torch.randn(n, T.LATENT_DIM))
+            fake = self.g(torch.randn(n, T.LATENT_DIM, device=self.device))
         d_loss = self.softplus(-self.d(real)).mean() + self.softplus(self.d(fake)).mean()
         d_loss.backward()
         self.d_opt.step()
 
         self.g_opt.zero_grad(set_to_none=True)
-        g_loss = self.softplus(-self.d(self.g(torch.randn(n, T.LATENT_DIM)))).mean()
+        z = torch.randn(n, T.LATENT_DIM, device=self.device)
+        g_loss = self.softplus(-self.d(self.g(z))).mean()
         g_loss.backward()
         self.g_opt.step()
         return float(d_loss.item())

@@ -19,6 +19,17 @@ JAX = ["jax[cpu]==0.10.2"]
 # Exactly 2.13.0: its CPU wheel is the one these machines hold; other versions
 # pull several GB of CUDA packages.
 TORCH = ["torch==2.13.0"]
+# GPU builds (Linux x86-64, NVIDIA), the versions the CPU tests run on; stated,
+# not yet tested on a GPU (docs/gpu.md): TensorFlow's own CUDA extra, JAX's CUDA
+# 12 wheels (jax[cuda13] for a CUDA 13 driver), and torch 2.13.0 as PyPI serves
+# it on Linux, which is its CUDA build: the same pin as the CPU extra, which gets
+# the CPU build only from the CPU index these machines use
+# (--index-url https://download.pytorch.org/whl/cpu). Install a GPU extra in an
+# environment of its own: tensorflow-cpu and jax[cpu] are other builds.
+TENSORFLOW_CUDA = ["tensorflow[and-cuda]==2.21.0", "tensorflow-datasets==4.9.10",
+                   "tensorboard==2.21.0", "importlib_resources==7.1.0"]
+JAX_CUDA = ["jax[cuda12]==0.10.2"]
+TORCH_CUDA = ["torch==2.13.0"]
 # keras_gans.export_generator(format="onnx"): the converters Keras' exporter
 # calls on TensorFlow (tf2onnx) and torch (onnxscript for torch.onnx), and
 # onnxruntime to run the artifact. About 39 MB of wheels; they change no
@@ -54,6 +65,14 @@ setup(
         "export": EXPORT,
         "export-jax": EXPORT + EXPORT_JAX,
         "all": TENSORFLOW + JAX + TORCH + EXPORT,
+        "tensorflow-cuda": TENSORFLOW_CUDA,
+        "jax-cuda": JAX_CUDA,
+        "torch-cuda": TORCH_CUDA,
+        # JAX and torch with CUDA in one environment, as on the GPU machines we
+        # test on. TensorFlow stays in its own extra: its and torch's CUDA
+        # wheels pin exact versions of the same nvidia-* packages, which need
+        # not agree (not checked).
+        "cuda": JAX_CUDA + TORCH_CUDA,
         "dev": ["pytest>=8", "ruff"],
         # benchmarks/plot.py draws with matplotlib; keras_gans.bench samples
         # peak memory with psutil (and falls back to the process' max RSS).

@@ -217,6 +217,7 @@ def test_one_fit_step_with_diffaugment(name):
     assert calls, "the discriminator never saw an augmented batch"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["DCGAN", "WGANGP", "StyleGAN", "CycleGAN", "DTN", "BiGAN"])
 def test_augment_survives_config_and_keras_file(name, tmp_path):
     model = VARIANTS[name]("translation,cutout")

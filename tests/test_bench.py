@@ -3,6 +3,7 @@
 import csv
 
 import keras
+import pytest
 
 from keras_gans.bench import CSV_FIELDS, append_csv
 from keras_gans.cli import main
@@ -68,6 +69,7 @@ def test_tutorial_networks_with_keras_gans_layers_are_the_keras_networks():
                                keras.ops.convert_to_numpy(d_k(img_k)), rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_bench_dtype_policies_give_ratios_and_restore_the_policy(tmp_path, capsys):
     path = tmp_path / "bench.csv"
     argv = ["bench", "--variants", "gan", "--batch-size", "8", "--steps", "1",

@@ -89,6 +89,7 @@ def test_train_classifier_with_no_epochs_is_the_untrained_network(digits):
                zip(untrained.get_weights(), trained.get_weights()))
 
 
+@pytest.mark.slow
 def test_zoom_shift_teaches_the_classifier_the_other_framing(digits):
     """Trained on full-frame digits only, a classifier reads the shrunk,
     centred digits barely above chance (0.18-0.22 measured on TF and JAX, two

@@ -6,6 +6,7 @@ import re
 
 import keras
 import numpy as np
+import pytest
 
 from keras_gans.cli import main
 
@@ -22,6 +23,7 @@ def test_list_names_every_variant(capsys):
         assert name in out
 
 
+@pytest.mark.slow
 def test_train_writes_model_recipe_and_grids_then_resumes(tmp_path, capsys):
     out = tmp_path / "run"
     assert main([*BASE, "--epochs", "1", "--out", str(out)]) == 0
@@ -111,6 +113,7 @@ def test_list_and_info_show_presets(monkeypatch, capsys):
     assert "Did you mean 'cgan_digits8_tiny'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_diverging_run_stops_and_keeps_the_last_good_checkpoint(tmp_path, capsys):
     out = tmp_path / "run"
     base = ["train", "gan", "--dataset", "ring8", "--limit", "256", "--batch-size", "128",
@@ -193,6 +196,7 @@ def test_interpolate_writes_a_strip_and_a_gif_of_the_walk(tmp_path):
     assert main(["interpolate", FIXTURE, "--out", str(tmp_path / "x.png")]) == 2
 
 
+@pytest.mark.slow
 def test_train_from_a_recipe_file_and_reproduce_from_the_run_folder(tmp_path, capsys):
     recipe = tmp_path / "r.json"
     recipe.write_text(json.dumps({"variant": "gan", "dataset": "ring8", "limit": 256,
@@ -221,6 +225,7 @@ def test_train_from_a_recipe_file_and_reproduce_from_the_run_folder(tmp_path, ca
     assert "Name a variant" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_an_interrupted_and_resumed_run_ends_with_the_same_weights(tmp_path):
     """Batches come in an order fixed by (seed, epoch) and the seed generator's
     state is in the checkpoint, so resuming changes nothing."""

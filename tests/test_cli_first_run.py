@@ -108,6 +108,7 @@ def test_a_run_that_fails_in_its_first_epoch_leaves_nothing_behind(tmp_path, mon
     assert not (tmp_path / "cg").exists()
 
 
+@pytest.mark.slow
 def test_recipe_json_records_each_run_and_whether_it_resumed(tmp_path):
     out = tmp_path / "run"
     assert main(["train", "dcgan", *TINY, "--epochs", "1", "--out", str(out)]) == 0

@@ -37,6 +37,7 @@ def _events(folder):
     return found
 
 
+@pytest.mark.slow
 def test_train_writes_tensorboard_events_and_keeps_the_best_checkpoint(tmp_path, capsys):
     from keras_gans.metrics import evaluate
 

@@ -50,6 +50,7 @@ def _sample(model, **kwargs):
     return model.generate(4, labels=labels, seed=0, **kwargs)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["DCGAN", "CycleGAN"])
 def test_the_moving_average_is_updated_inside_the_compiled_step(name):
     """One step: ema = β w0 + (1 - β) w1 for every weight (BatchNorm
@@ -74,6 +75,7 @@ def test_the_moving_average_is_updated_inside_the_compiled_step(name):
     assert moved, "the moving average equals the trained network"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(MAKERS))
 def test_every_variant_samples_from_its_average_and_saves_it(name, tmp_path):
     model = MAKERS[name]()

@@ -77,6 +77,7 @@ def test_a_corrupt_weight_file_is_refused(tmp_path):
         feature_nets.load_classifier("usps", root=root)
 
 
+@pytest.mark.slow
 @needs_data
 def test_calibration_real_beats_collapsed_beats_noise():
     """What the numbers mean: real test images score near the reference, one
@@ -152,6 +153,7 @@ def _tiny_gan(digits28):
     return model
 
 
+@pytest.mark.slow
 def test_best_checkpoint_keeps_the_best_epoch_not_the_last(tmp_path, monkeypatch, digits28):
     from keras_gans import callbacks
     from keras_gans.metrics import evaluation as ev
@@ -189,6 +191,7 @@ def test_best_checkpoint_keeps_the_best_epoch_not_the_last(tmp_path, monkeypatch
     assert path.read_bytes() == before and again.best == 3.0
 
 
+@pytest.mark.slow
 def test_best_checkpoint_measures_for_real_and_logs_it(tmp_path, digits28):
     from keras_gans.callbacks import BestMetricCheckpoint
 
@@ -224,6 +227,7 @@ def test_transfer_features_take_grayscale_of_another_size(digits28):
         transfer_features("cifar10", (28, 28, 2))
 
 
+@pytest.mark.slow
 def test_best_checkpoint_against_reference_images(tmp_path, digits28):
     """reference_images + feature_network: evaluate_against's protocol name and
     value, logged, and the checkpoint kept."""

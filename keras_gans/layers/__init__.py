@@ -2,6 +2,7 @@ from keras_gans.layers.batch_normalization import BatchNormalization
 from keras_gans.layers.convolution import Conv2D, Conv2DTranspose
 from keras_gans.layers.minibatch_discrimination import MinibatchDiscrimination
 from keras_gans.layers.minibatch_stddev import MinibatchStdDev
+from keras_gans.layers.packing import PackSamples
 from keras_gans.layers.spectral_normalization import SpectralNormalization
 from keras_gans.layers.stylegan import (
     BroadcastLatent,
@@ -27,6 +28,7 @@ __all__ = [
     "MinibatchStdDev",
     "ModulatedConv2D",
     "NoiseInjection",
+    "PackSamples",
     "PixelNorm",
     "SpectralNormalization",
 ]

@@ -6,9 +6,11 @@ import keras
 from keras import layers
 
 from keras_gans import layers as kg_layers
+from keras_gans.errors import GANConfigError
 from keras_gans.layers import (
     MinibatchDiscrimination,
     MinibatchStdDev,
+    PackSamples,
     SpectralNormalization,
 )
 
@@ -27,6 +29,11 @@ class DiscriminatorOptions:
         constraint: a constraint for every weight (``WeightClip`` for WGAN).
         minibatch_discrimination: add ``MinibatchDiscrimination`` before the last layer.
         minibatch_stddev: add ``MinibatchStdDev`` before the last block.
+        packing: m > 1 packs m samples into one input (PacGAN, Lin et al.
+            2018; ``keras_gans.layers.PackSamples``): right after the input (and
+            the label, for a conditional discriminator, so each sample keeps
+            its label), so the network scores N/m packs of a batch of N; the
+            batch size must be a multiple of m. 1 (the default) adds nothing.
     """
 
     def __init__(
@@ -35,11 +42,18 @@ class DiscriminatorOptions:
         constraint=None,
         minibatch_discrimination=False,
         minibatch_stddev=False,
+        packing=1,
     ):
         self.spectral_norm = spectral_norm
         self.constraint = constraint
         self.minibatch_discrimination = minibatch_discrimination
         self.minibatch_stddev = minibatch_stddev
+        self.packing = 1 if packing is None else packing
+        if isinstance(packing, bool) or not isinstance(self.packing, int) or self.packing < 1:
+            raise GANConfigError(
+                f"discriminator_options packing must be a positive integer (the "
+                f"number of samples per discriminator input); got {packing}."
+            )
 
     def weight_kwargs(self):
         return {
@@ -68,6 +82,10 @@ class DiscriminatorOptions:
             gamma_constraint=self.constraint,
             beta_constraint=self.constraint,
         )
+
+    def pack(self, x):
+        """m samples (with their labels) -> one input; nothing when m = 1."""
+        return PackSamples(self.packing, name="packing")(x) if self.packing > 1 else x
 
     def head(self, x):
         """The tricks that look across the batch, then the output unit."""

@@ -86,6 +86,7 @@ def dcgan_discriminator(
         maps = layers.Reshape((1, 1, num_classes))(label)
         maps = layers.UpSampling2D(size=tuple(image_shape[:2]))(maps)
         x = layers.Concatenate()([x, maps])
+    x = opts.pack(x)
     width = filters
     for i in range(ups):
         x = opts.conv(width, 4, 2, use_bias=not (batch_norm and i > 0))(x)

@@ -54,6 +54,7 @@ def mlp_discriminator(
         label = label_input(num_classes)
         inputs.append(label)
         x = layers.Concatenate()([x, label])
+    x = opts.pack(x)
     for units in hidden:
         x = opts.dense(units)(x)
         x = layers.LeakyReLU(0.2)(x)

@@ -158,6 +158,7 @@ def test_gradients_flow_through_the_augmentation():
     np.testing.assert_allclose(grad, 2 * mask * np_(x), atol=1e-6)
 
 
+@pytest.mark.slow
 def test_the_generator_learns_through_the_augmented_discriminator():
     model = kg.DCGAN(data_shape=(28, 28, 1), latent_dim=4, filters=4, augment=DEFAULT_POLICY,
                      seed=0)

@@ -9,6 +9,7 @@ from keras_gans.bench import CSV_FIELDS, append_csv
 from keras_gans.cli import main
 
 
+@pytest.mark.slow
 def test_bench_prints_table_and_appends_csv(tmp_path, capsys):
     path = tmp_path / "bench.csv"
     argv = ["bench", "--variants", "gan", "--batch-size", "8", "--steps", "1",

@@ -59,6 +59,7 @@ def test_zoom_shift_refuses_bad_input(digits):
         zoom_shift(digits[0][:2], rng, min_scale=0.0)
 
 
+@pytest.mark.slow
 def test_train_classifier_applies_augment_once_per_epoch(digits):
     x, y = digits[0][:64], digits[1][:64]
     calls = []
@@ -79,6 +80,7 @@ def test_train_classifier_refuses_bad_augment(digits):
         train_classifier(x, y, epochs=1, augment=lambda im, rng: im[:, :20], **SMALL)
 
 
+@pytest.mark.slow
 def test_train_classifier_with_no_epochs_is_the_untrained_network(digits):
     """What a resumed recipe builds before loading its saved weights."""
     x, y = digits[0][:32], digits[1][:32]

@@ -80,6 +80,7 @@ def _fail_first_epoch(monkeypatch):
     monkeypatch.setattr(train_data, "fit_inputs", failing)
 
 
+@pytest.mark.slow
 def test_a_run_that_fails_in_its_first_epoch_leaves_nothing_behind(tmp_path, monkeypatch,
                                                                    capsys):
     out = tmp_path / "run"

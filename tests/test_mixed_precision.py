@@ -84,6 +84,7 @@ def test_fit_steps_under_the_policy(name, policy):
     assert out.dtype == np.float32 and np.all(np.isfinite(out))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("policy", ["mixed_float16"], indirect=True)
 def test_gradient_penalty_is_finite_in_float16(policy):
     model = kg.WGANGP(data_shape=(28, 28, 1), latent_dim=4, filters=4, n_critic=1)
@@ -101,6 +102,7 @@ def test_gradient_penalty_is_finite_in_float16(policy):
     assert np.all(np.isfinite(history.history["gp"]))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("policy", ["mixed_float16"], indirect=True)
 def test_an_overflowing_step_is_skipped_and_the_scale_halved(policy):
     model = kg.DCGAN(data_shape=(28, 28, 1), latent_dim=4, filters=4)
@@ -123,6 +125,7 @@ def test_an_overflowing_step_is_skipped_and_the_scale_halved(policy):
     assert changed(before, weights_of(model.trainable_variables))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("policy", ["mixed_float16"], indirect=True)
 def test_loss_scaled_model_survives_a_keras_file(policy, tmp_path):
     model = kg.DCGAN(data_shape=(28, 28, 1), latent_dim=4, filters=4)

@@ -90,6 +90,7 @@ def test_conditional_model_needs_labels():
     assert result.mse.mean() < result.initial_mse.mean()
 
 
+@pytest.mark.slow
 def test_stylegan_projects_in_w_space_from_w_avg():
     model = keras_gans.StyleGAN(data_shape=(8, 8, 1), latent_dim=8, channels=8,
                                 mapping_layers=2, seed=0)

@@ -197,6 +197,7 @@ def _fixed_noise(model):
     return drawn
 
 
+@pytest.mark.slow
 def test_ema_w_avg_and_lazy_r1_over_three_steps():
     """Three training steps of one compiled step, read after each."""
     model = tiny(ema_decay=0.9, w_avg_decay=0.8, r1_interval=2)
@@ -380,6 +381,7 @@ def test_bad_settings():
         kg.StyleGAN()
 
 
+@pytest.mark.slow
 def test_registered_and_keras_file_keeps_ema_and_w_avg(tmp_path):
     assert kg.get_variant("stylegan") is kg.StyleGAN
     model = _trained_looking(tiny())

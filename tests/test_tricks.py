@@ -92,6 +92,7 @@ class _RecordingWGANGP(keras_gans.WGANGP):
         return super().random_uniform(shape)
 
 
+@pytest.mark.slow
 def test_interpolation_weight_is_one_uniform_draw_per_sample(digits28):
     x = digits28[0][:32]
     model = _RecordingWGANGP(data_shape=(28, 28, 1), latent_dim=8, filters=8, n_critic=1)
@@ -122,6 +123,7 @@ def test_gradient_penalty_stays_finite_where_the_critic_gradient_is_zero():
 
 
 # ----------------------------------------------------------------- weight clipping
+@pytest.mark.slow
 def test_weight_clipping_holds_for_every_critic_weight_after_training(digits28):
     model = keras_gans.WGAN(data_shape=(28, 28, 1), latent_dim=8, filters=8)
     model.compile(discriminator_optimizer=keras.optimizers.RMSprop(1e-2))
@@ -213,6 +215,7 @@ def test_minibatch_stddev_appends_the_group_std():
     "options", [{"spectral_norm": True}, {"minibatch_discrimination": True},
                 {"minibatch_stddev": True}]
 )
+@pytest.mark.slow
 def test_discriminator_options_train_in_a_variant(options, digits28):
     model = keras_gans.DCGAN(data_shape=(28, 28, 1), latent_dim=8, filters=8,
                              discriminator_options=options)
@@ -226,6 +229,7 @@ def test_discriminator_options_train_in_a_variant(options, digits28):
     assert wanted in kinds
 
 
+@pytest.mark.slow
 def test_spectral_normalization_bounds_the_kernel_norm(digits28):
     model = keras_gans.DCGAN(data_shape=(28, 28, 1), latent_dim=8, filters=8,
                              discriminator_options={"spectral_norm": True})

@@ -17,6 +17,7 @@ from keras_gans import (
     networks,
     presets,
     regularizers,
+    training,
 )
 from keras_gans.callbacks import BestMetricCheckpoint, SampleGrid
 from keras_gans.core import (
@@ -83,4 +84,5 @@ __all__ = [
     "regularizers",
     "save_grid",
     "show_grid",
+    "training",
 ]

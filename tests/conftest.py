@@ -16,15 +16,35 @@ if os.environ.get("KERAS_GANS_JAX_CACHE"):
     os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
     os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "-1")
 
-if os.environ.get("KERAS_BACKEND") == "jax" and os.environ.get("KERAS_GANS_JAX_CACHE"):
-    # Many tests build the same small model more than once (a seeded run twice,
-    # a round trip, one model per phase check): JAX's persistent compilation
-    # cache, keyed on the compiled program, lets them share one compilation.
+# XLA's CPU compiler without LLVM's expensive optimisations: the JAX run's tests
+# compile far more than they run (one or two steps of each small model), and at
+# the default level a compile costs about twice as long (tests/test_ema.py's
+# CycleGAN, DCGAN and StyleGAN checks: 292 s at the default, 132 s so, on one
+# busy core). The compiled programs compute the same operations; only the
+# machine code is less optimised. This process only: the processes the tests
+# start (the cross-backend steps above all) compile at the default level, which
+# is also what KERAS_GANS_XLA_DEFAULT=1 gives this one.
+FAST_XLA_FLAGS = "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
+
+if os.environ.get("KERAS_BACKEND") == "jax":
+    default_xla_flags = os.environ.get("XLA_FLAGS")
+    if os.environ.get("KERAS_GANS_XLA_DEFAULT") != "1":
+        os.environ["XLA_FLAGS"] = f"{default_xla_flags or ''} {FAST_XLA_FLAGS}".strip()
     import jax
 
-    jax.config.update("jax_compilation_cache_dir", os.environ["KERAS_GANS_JAX_CACHE"])
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
-    jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
+    if os.environ.get("KERAS_GANS_JAX_CACHE"):
+        # Many tests build the same small model more than once (a seeded run
+        # twice, a round trip, one model per phase check): JAX's persistent
+        # compilation cache, keyed on the compiled program (and the XLA flags),
+        # lets them share one compilation.
+        jax.config.update("jax_compilation_cache_dir", os.environ["KERAS_GANS_JAX_CACHE"])
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+        jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
+    jax.jit(lambda v: v + 1)(1.0)  # XLA reads XLA_FLAGS once, here
+    if default_xla_flags is None:
+        os.environ.pop("XLA_FLAGS", None)
+    else:
+        os.environ["XLA_FLAGS"] = default_xla_flags
 
 
 @pytest.fixture(scope="session")

@@ -43,6 +43,7 @@ def test_bench_unknown_variant_is_one_line(capsys):
     assert "dcgan" in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_tutorial_networks_with_keras_gans_layers_are_the_keras_networks():
     """benchmarks/run.py's keras_gans side builds the tutorial networks from
     keras_gans.layers: same weights from the same seed, same layer types as

@@ -51,6 +51,7 @@ def test_train_writes_model_recipe_and_grids_then_resumes(tmp_path, capsys):
     assert int(keras.ops.convert_to_numpy(resumed.optimizer.iterations)) == 4
 
 
+@pytest.mark.slow
 def test_overwrite_replaces_the_run(tmp_path):
     out = tmp_path / "run"
     out.mkdir()
@@ -70,6 +71,7 @@ FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures",
                        "cgan_digits8_tiny")
 
 
+@pytest.mark.slow
 def test_sample_writes_a_seeded_grid_with_labels(tmp_path, capsys):
     out = tmp_path / "grid.png"
     args = ["sample", FIXTURE, "--n", "8", "--seed", "3", "--labels", "1,7"]
@@ -177,6 +179,7 @@ def _decode_gif(data):
     return frames
 
 
+@pytest.mark.slow
 def test_interpolate_writes_a_strip_and_a_gif_of_the_walk(tmp_path):
     from keras_gans import presets
     from keras_gans.images import to_uint8

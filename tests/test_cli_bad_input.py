@@ -32,6 +32,7 @@ def fails_clearly(capsys, argv, message):
     return lines[0]
 
 
+@pytest.mark.slow
 def test_missing_and_corrupt_dataset_files(tmp_path, capsys):
     out = ["--out", str(tmp_path / "run")]
     train = ["train", "dcgan", "--epochs", "1"]

@@ -23,6 +23,7 @@ def _export_format():
     return "tf_saved_model"
 
 
+@pytest.mark.slow
 def test_export_writes_an_artifact_that_matches_the_preset(tmp_path, capsys):
     fmt = _export_format()
     if fmt is None:
@@ -52,6 +53,7 @@ def test_export_refuses_a_format_the_backend_cannot_write(tmp_path, capsys):
     assert "tensorflow, jax" in err
 
 
+@pytest.mark.slow
 def test_project_writes_grid_latents_and_errors_from_a_folder(tmp_path, capsys):
     import keras_gans
 
@@ -83,6 +85,7 @@ def test_project_writes_grid_latents_and_errors_from_a_folder(tmp_path, capsys):
     assert "--overwrite" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_project_reads_npz_with_labels_for_a_conditional_preset(tmp_path, capsys):
     import keras_gans
 

@@ -143,6 +143,7 @@ def test_load_folder_scales_sorts_and_labels_by_subfolder(tmp_path):
     np.testing.assert_array_equal(x[0, ..., 0], x[0, ..., 2])  # grey repeated
 
 
+@pytest.mark.slow
 def test_train_on_a_folder_of_own_images(tmp_path, capsys):
     folder = tmp_path / "mine"
     _write_folder(folder, {**{f"zeros/{i}.png": (28, 28, 1) for i in range(8)},
@@ -156,6 +157,7 @@ def test_train_on_a_folder_of_own_images(tmp_path, capsys):
         2, 28, 28, 1)
 
 
+@pytest.mark.slow
 def test_a_folder_of_mixed_sizes_names_two_files_and_the_fix(tmp_path, capsys):
     folder = tmp_path / "mixed"
     _write_folder(folder, {"a.png": (28, 28, 1), "b.png": (28, 28, 1), "c.png": (40, 30, 3)})

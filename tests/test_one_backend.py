@@ -19,6 +19,12 @@ pytestmark = pytest.mark.slow
 
 def test_every_variant_and_the_readme_command_without_the_other_backends(tmp_path):
     env = dict(os.environ, KERAS_BACKEND=keras.backend.backend())
+    if keras.backend.backend() == "jax" and os.environ.get("KERAS_GANS_XLA_DEFAULT") != "1":
+        # Compiles one step of every variant: at XLA's cheaper level, as the
+        # JAX run's own tests (conftest.py); what it checks is what gets imported.
+        from conftest import FAST_XLA_FLAGS
+
+        env["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {FAST_XLA_FLAGS}".strip()
     proc = subprocess.run([sys.executable, os.path.join(HERE, "one_backend_smoke.py"),
                            str(tmp_path)], env=env, capture_output=True, text=True,
                           timeout=900, check=False)

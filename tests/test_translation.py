@@ -135,18 +135,24 @@ def _accuracies(model, data):
     )
 
 
-# One backend trains them: test_cross_backend.py::test_one_step_same_new_weights_across_backends
+# One backend trains each: test_cross_backend.py::test_one_step_same_new_weights_across_backends
 # (its "cyclegan" case with the history pool and identity loss, and "discogan")
-# proves JAX's and PyTorch's step equal to TensorFlow's. TensorFlow is the
-# cheapest here (CycleGAN 27 s; JAX 59 s, PyTorch 80 s on one core). The AAE and
-# DTN quality tests still train on every backend, through its own random streams.
+# proves the three backends' steps equal. DiscoGAN trains on TensorFlow (the
+# cheapest here). CycleGAN trains on PyTorch: on TensorFlow this short run's
+# result depends on the number of CPU threads (it passes with 2 and ends at
+# 0.42 / 0.43 with 1, under the 0.6 floor), so it would fail on a 1-core
+# machine. The AAE and DTN quality tests still train on every backend, through
+# its own random streams.
+TRAINED_ON = {"cyclegan": "torch", "discogan": "tensorflow"}
+
+
 @pytest.mark.slow
-@pytest.mark.skipif(keras.backend.backend() != "tensorflow",
-                    reason="trained on TensorFlow only for time: test_cross_backend.py::"
-                           "test_one_step_same_new_weights_across_backends proves the other "
-                           "backends' CycleGAN and DiscoGAN steps equal")
 @pytest.mark.parametrize("variant", ["cyclegan", "discogan"])
 def test_trained_translator_keeps_the_digit(variant, inverted_digits):
+    if keras.backend.backend() != TRAINED_ON[variant]:
+        pytest.skip(f"{variant} is trained on {TRAINED_ON[variant]} only, for time: "
+                    "test_cross_backend.py::test_one_step_same_new_weights_across_backends "
+                    "proves the other backends' step equal")
     seed = SEEDS[variant]
     keras.utils.set_random_seed(seed)
     x_tr = inverted_digits[0]

@@ -67,7 +67,7 @@ class GANTestMixin:
 
     # ------------------------------------------------------------------ hooks
     def samples(self, model, n, seed):
-        x, y = self.data()
+        _, y = self.data()
         return model.generate(n, labels=None if y is None else y[:n], seed=seed)
 
     def sample_shape(self):

@@ -64,7 +64,7 @@ def _train(model, x, epochs, **optimizers):
 
 
 def test_untrained_generator_fails_the_thresholds(ring):
-    x, modes, std = ring
+    _, modes, std = ring
     model = keras_gans.GAN(data_shape=(2,), latent_dim=2, hidden=(256,) * 3, seed=0)
     model.compile()
     result = mode_coverage(model.generate(2500, seed=1), modes, std)

@@ -124,7 +124,9 @@ def summarize(results):
         rs = [r for r in results if r["row"] == row]
         if not rs:
             continue
-        arr = lambda key: np.array([r[key] for r in rs], dtype=float)  # noqa: E731
+        def arr(key, rs=rs):
+            return np.array([r[key] for r in rs], dtype=float)
+
         table[row] = {
             "seeds": [r["seed"] for r in rs],
             "modes": (arr("modes").mean(), arr("modes").std()),

@@ -253,14 +253,6 @@ class TinyGAN(GANModel):
         self.build_ema()
         self.built = True
 
-    @property
-    def data_shape(self):
-        return tuple(self.discriminator.inputs[0].shape[1:])
-
-    @property
-    def data_range(self):
-        return (-1.0, 1.0)
-
     def default_optimizer(self, player):
         return keras.optimizers.Adam(1e-3, beta_1=0.5)
 

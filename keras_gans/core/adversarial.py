@@ -162,15 +162,6 @@ class AdversarialGAN(GANModel):
                 f"discriminator takes {d_in}."
             )
 
-    @property
-    def data_shape(self):
-        return tuple(self.discriminator.inputs[0].shape[1:])
-
-    @property
-    def data_range(self):
-        # Images come out of a tanh; vectors (2-D mixtures) are unbounded.
-        return (-1.0, 1.0) if len(self.data_shape) > 1 else None
-
     def call(self, inputs, training=False):
         """G(z), or G(z, y) for ``[z, labels]`` with class ids or one-hot labels."""
         if self.num_classes:

@@ -56,6 +56,19 @@ def is_torch_loader(x):
     return type(x).__module__.startswith("torch.utils.data")
 
 
+def shape_hint(got, expected):
+    """How to fix samples of shape ``got`` for a model built for ``expected``."""
+    if len(expected) == 3 and len(got) == 2 and expected[-1] == 1:
+        return " Add a channel axis: x[..., None]."
+    if len(expected) == 3 and len(got) == 3 and got[-1] != expected[-1]:
+        return (f" The model takes {expected[-1]} channel(s), the data has {got[-1]}: "
+                f"build the model with data_shape={got} or convert the images.")
+    if len(expected) == 3 and len(got) == 3 and expected[0] == expected[1]:
+        return (f" Resize the images (keras_gans.data.resize_images(x, {expected[0]})) "
+                f"or build the model with data_shape={got}.")
+    return f" Build the model with data_shape={got} to train on them."
+
+
 def check_training_array(x, expected, *, model, items, subject, shape_hint,
                          value_range=None):
     """The checks every array a model trains on gets, with one wording: not

@@ -9,7 +9,12 @@ from keras.src.trainers.compile_utils import MetricsList
 
 from keras_gans.augment import DiffAugment
 from keras_gans.core import backend_steps, replicas
-from keras_gans.core.batches import UNCHECKED, check_training_array, first_batch
+from keras_gans.core.batches import (
+    UNCHECKED,
+    check_training_array,
+    first_batch,
+    shape_hint,
+)
 from keras_gans.core.capabilities import CapabilitiesMixin
 from keras_gans.core.ema import EMAMixin
 from keras_gans.core.inference import InferenceMixin
@@ -272,13 +277,21 @@ class GANModel(CapabilitiesMixin, EMAMixin, InferenceMixin, keras.Model):
         """Raise ``GANInputError`` if ``x`` (numpy) cannot train this model."""
         check_training_array(x, self.data_shape, model=type(self).__name__,
                              items="Samples", subject="The dataset",
-                             shape_hint=_shape_hint, value_range=self.data_range)
+                             shape_hint=shape_hint, value_range=self.data_range)
 
     # ------------------------------------------------------------------ sampling
 
     @property
     def data_shape(self):
-        raise NotImplementedError
+        """One sample's shape: the discriminator's input. A variant whose
+        discriminator sees something else (codes, pairs) overrides it."""
+        return tuple(self.discriminator.inputs[0].shape[1:])
+
+    @property
+    def data_range(self):
+        """What the generator produces: images come out of a tanh; vectors
+        (2-D mixtures) are unbounded (None: no range check)."""
+        return (-1.0, 1.0) if len(self.data_shape) > 1 else None
 
     def random_normal(self, shape):
         """``shape[0]`` is the batch axis: on TensorFlow replicas each draws its
@@ -367,19 +380,6 @@ class GANModel(CapabilitiesMixin, EMAMixin, InferenceMixin, keras.Model):
         for key in cls.config_networks or cls.players:
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
-
-
-def _shape_hint(got, expected):
-    """How to fix samples of shape ``got`` for a model built for ``expected``."""
-    if len(expected) == 3 and len(got) == 2 and expected[-1] == 1:
-        return " Add a channel axis: x[..., None]."
-    if len(expected) == 3 and len(got) == 3 and got[-1] != expected[-1]:
-        return (f" The model takes {expected[-1]} channel(s), the data has {got[-1]}: "
-                f"build the model with data_shape={got} or convert the images.")
-    if len(expected) == 3 and len(got) == 3 and expected[0] == expected[1]:
-        return (f" Resize the images (keras_gans.data.resize_images(x, {expected[0]})) "
-                f"or build the model with data_shape={got}.")
-    return f" Build the model with data_shape={got} to train on them."
 
 
 def as_float32(x):

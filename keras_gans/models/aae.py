@@ -157,10 +157,6 @@ class AdversarialAutoencoder(GANModel):
     def data_shape(self):
         return tuple(self.encoder.inputs[0].shape[1:])
 
-    @property
-    def data_range(self):
-        return (-1.0, 1.0) if len(self.data_shape) > 1 else None
-
     def call(self, inputs, training=False):
         if self.supervised:
             x, labels = inputs

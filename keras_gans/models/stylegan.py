@@ -146,14 +146,6 @@ class StyleGAN(GANModel):
             )
 
     # ------------------------------------------------------------ networks
-    @property
-    def data_shape(self):
-        return tuple(self.discriminator.inputs[0].shape[1:])
-
-    @property
-    def data_range(self):
-        return (-1.0, 1.0)
-
     def networks(self, ema=False):
         """(mapping, synthesis) of the trained generator or of its EMA."""
         g = self.sampler("generator", ema)

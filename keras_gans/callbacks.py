@@ -256,20 +256,6 @@ class GuardedBackupAndRestore(keras.callbacks.BackupAndRestore):
             super().on_train_batch_end(batch, logs)
 
 
-class GuardedBestMetricCheckpoint(BestMetricCheckpoint):
-    """``BestMetricCheckpoint`` that measures nothing once ``guard`` (a
-    ``StopOnDivergence``) has seen the run diverge (NaN samples are no model
-    to keep, and the metric would fail on them)."""
-
-    def __init__(self, filepath, guard, **kwargs):
-        super().__init__(filepath, **kwargs)
-        self.guard = guard
-
-    def on_epoch_end(self, epoch, logs=None):
-        if self.guard.diverged is None:
-            super().on_epoch_end(epoch, logs)
-
-
 def tensorflow_or_none():
     """The ``tensorflow`` module, or None when it is not installed."""
     try:

@@ -3,8 +3,9 @@
 The JAX run tests ``keras.distribution.DataParallel``, the TensorFlow run
 ``tf.distribute.MirroredStrategy``; both in one subprocess
 (tests/distribute_worker.py), since the device count must be set before the
-framework starts. The PyTorch run tests the clear error (Keras 3 has no
-distribution for torch).
+framework starts. PyTorch trains data-parallel as several processes only
+(torchrun, tests/test_multiprocess.py); here it tests the clear error of a
+process that torchrun did not start.
 """
 
 from __future__ import annotations
@@ -129,8 +130,10 @@ if BACKEND == "tensorflow":
 
 if BACKEND == "torch":
 
-    def test_data_parallel_on_torch_is_a_clear_error():
-        with pytest.raises(GANConfigError, match="not supported on the torch backend"):
+    def test_data_parallel_on_torch_without_torchrun_is_a_clear_error(monkeypatch):
+        for name in ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"):
+            monkeypatch.delenv(name, raising=False)
+        with pytest.raises(GANConfigError, match="start the script with torchrun"):
             distribute.data_parallel()
 
     def test_cli_distribute_on_torch_is_a_clear_error(tmp_path, capsys):
@@ -140,7 +143,7 @@ if BACKEND == "torch":
         ])
         assert rc == 2
         err = capsys.readouterr().err
-        assert "not supported on the torch backend" in err and "KERAS_BACKEND=jax" in err
+        assert "torchrun" in err and "KERAS_BACKEND=jax" in err
         assert not (tmp_path / "run").exists()
 
 

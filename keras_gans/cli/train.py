@@ -86,10 +86,13 @@ def add_arguments(t):
     t.add_argument("--learning-rate", type=positive_float(), default=None,
                    help="set every player's learning rate (default: the paper's)")
     t.add_argument("--distribute", choices=("none", "data_parallel"), default="none",
-                   help="data_parallel: split each batch over every device with the "
-                        "backend's own engine (JAX: keras.distribution.DataParallel; "
-                        "TensorFlow: tf.distribute.MirroredStrategy); --batch-size is "
-                        "the global batch. See docs/distributed.md")
+                   help="data_parallel: split each batch over every device of every "
+                        "process with the backend's own engine (JAX: "
+                        "keras.distribution.DataParallel; TensorFlow: MirroredStrategy, "
+                        "or MultiWorkerMirroredStrategy under TF_CONFIG; PyTorch: "
+                        "torch.distributed under torchrun); --batch-size is the global "
+                        "batch and only the first process writes --out. See "
+                        "docs/distributed.md")
     t.add_argument("--tensorboard", action=argparse.BooleanOptionalAction, default=True,
                    help="write TensorBoard events to <out>/logs: the losses and the "
                         "sample grid each epoch (needs TensorFlow installed, on any "
@@ -165,12 +168,41 @@ def run(args):
     if getattr(args, "distribute", "none") == "data_parallel":
         from keras_gans import distribute
 
-        engine = distribute.data_parallel()  # GANConfigError on torch
+        engine = distribute.data_parallel()  # the launcher's processes, or one
         with engine.scope():
-            print(f"data-parallel over {distribute.num_replicas()} device(s) with "
-                  f"{type(engine).__name__}")
+            world = distribute.world()
+            print(f"data-parallel over {world.devices} device(s) with {world.engine}: "
+                  f"{world.describe(args.batch_size)}", flush=True)
+            if world.processes > 1 and not world.is_first:
+                return _train_as_follower(args, defaults)
             return _train_in_scope(args, defaults)
     return _train_in_scope(args, defaults)
+
+
+def _train_as_follower(args, defaults):
+    """Every process trains; only the first writes the run folder. The others
+    write into a private folder that is removed afterwards (a resumed run
+    starts from a copy of the shared folder's checkpoint), and print nothing
+    but errors."""
+    import contextlib
+    import io
+    import shutil
+    import tempfile
+
+    shared, private = args.out, tempfile.mkdtemp(prefix="keras_gans_follower_")
+    try:
+        if args.resume and os.path.isdir(shared):
+            for name in os.listdir(shared):
+                if name not in ("samples", "logs"):
+                    source = os.path.join(shared, name)
+                    copy = shutil.copytree if os.path.isdir(source) else shutil.copy2
+                    copy(source, os.path.join(private, name))
+        args.out = private
+        with contextlib.redirect_stdout(io.StringIO()):
+            return _train_in_scope(args, defaults)
+    finally:
+        args.out = shared
+        shutil.rmtree(private, ignore_errors=True)
 
 
 def _train_in_scope(args, defaults):

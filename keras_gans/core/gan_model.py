@@ -8,7 +8,7 @@ from keras import ops
 from keras.src.trainers.compile_utils import MetricsList
 
 from keras_gans.augment import DiffAugment
-from keras_gans.core import backend_steps, replicas
+from keras_gans.core import backend_steps, processes, replicas
 from keras_gans.core.batches import (
     UNCHECKED,
     check_training_array,
@@ -46,6 +46,10 @@ class GANModel(CapabilitiesMixin, EMAMixin, InferenceMixin, keras.Model):
 
     def __init__(self, seed=None, augment=None, ema_decay=None, **kwargs):
         super().__init__(**kwargs)
+        # Built inside keras_gans.distribute's torch engine scope: fit trains
+        # across the torch processes (as a model built in a tf.distribute
+        # strategy's scope does on TensorFlow).
+        self._torch_engine = processes.torch_engine_of_new_model()
         self.seed = seed
         if ema_decay is not None and not 0.0 <= float(ema_decay) < 1.0:
             raise GANConfigError(
@@ -232,7 +236,8 @@ class GANModel(CapabilitiesMixin, EMAMixin, InferenceMixin, keras.Model):
             for _ in range(phase.repeats):
                 logs.update(backend_steps.run_phase_stateful(self, phase, batch))
         self.optimizer.iterations.assign_add(1)
-        return self.update_trackers(logs)
+        logs = self.update_trackers(processes.reduce_logs(self, logs))
+        return replicas.multi_worker_logs(logs)
 
     def prepare_batch(self, data):
         """Turn what ``fit`` yields (``x`` or ``(x, y)``) into a dict batch."""
@@ -258,8 +263,25 @@ class GANModel(CapabilitiesMixin, EMAMixin, InferenceMixin, keras.Model):
         self.validate_data(x, y)
         batch_size = kwargs.get("batch_size", args[0] if args else None)
         replicas.check_fit(self, x, y, batch_size)
-        with replicas.synchronized_batch_norm(self), self._keep_state():
+        # Several processes: every one is given the same data and the global
+        # batch size; each keeps its own rows of every global batch.
+        x, y, local_batch, sharded = processes.process_inputs(self, x, y, batch_size)
+        if sharded and local_batch is not None:
+            if args:
+                args = (local_batch, *args[1:])
+            else:
+                kwargs["batch_size"] = local_batch
+        with processes.collective_errors(self), replicas.synchronized_batch_norm(self), \
+                processes.torch_fit(self), processes.own_rows(self, sharded), \
+                self._keep_state():
             return super().fit(x, y, *args, **kwargs)
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # TensorFlow's trainer only: see replicas.first_batch_mean.
+        batch = replicas.first_batch_mean(self, iterator)
+        if batch is not None:
+            iterator, data_batch = None, batch
+        return super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
     def validate_data(self, x, y=None):
         """Check the first batch (or the whole array) before training starts."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import keras
 
+from keras_gans.core import processes
 from keras_gans.core.batches import UNCHECKED, first_batch
 from keras_gans.errors import GANConfigError
 
@@ -72,6 +73,49 @@ def tf_replica_context():
     return None
 
 
+def multi_worker_logs(logs):
+    """The step's logs as Keras' TensorFlow trainer can reduce them over the
+    workers of a ``MultiWorkerMirroredStrategy``.
+
+    Keras 3 reduces a multi-worker step's outputs with
+    ``strategy.reduce("MEAN", value, axis=0)``, which fails on the scalar logs
+    every model returns ("Invalid reduction dimension 0 for input with 0
+    dimensions"; tensorflow/tensorflow#72388). Returned with one leading axis,
+    each log is reduced to the scalar mean over the replicas.
+    """
+    ctx = tf_replica_context()
+    if ctx is None or processes.world().processes < 2:
+        return logs
+    from keras import ops
+
+    return {k: ops.reshape(v, (1,)) if len(ops.shape(v)) == 0 else v
+            for k, v in logs.items()}
+
+
+def first_batch_mean(model, iterator):
+    """The first batch of a ``MultiWorkerMirroredStrategy`` epoch, reduced leaf
+    by leaf to one value (what Keras' TensorFlow trainer builds the model's
+    step from), or None when there is no multi-worker strategy.
+
+    Keras 3.15 reduces the whole ``(x,)`` / ``(x, y)`` structure in one
+    ``strategy.reduce``, which multi-worker collectives refuse ("Attempt to
+    convert a value (PerReplica...) to a Tensor"): every dataset or
+    ``PyDataset`` with tuples fails before the first step.
+    """
+    import tensorflow as tf
+    from keras.src import tree
+
+    strategy = getattr(model, "_distribute_strategy", None)
+    if iterator is None or strategy is None or processes.world(model).processes < 2:
+        return None
+    for _, _, it in iterator:
+        batch = next(it)
+        return tree.map_structure(
+            lambda v: strategy.reduce("MEAN", v, axis=None)
+            if isinstance(v, tf.distribute.DistributedValues) else v, batch)
+    return None
+
+
 def scale_loss(loss):
     """Divide a replica's mean loss by the number of replicas (TensorFlow):
     the optimizers sum the replicas' gradients, so the update is the one of the
@@ -91,6 +135,8 @@ def replica_random(draw, shape, seed):
     replicas, the seed generator advances identically on all of them, and the
     values are those of the single-device step on the global batch.
     """
+    if processes.torch_fitting() is not None:
+        return processes.process_rows_of_noise(draw, shape, seed)
     ctx = tf_replica_context()
     if ctx is None:
         return draw(shape, seed=seed)
@@ -143,7 +189,10 @@ def check_fit(model, x, y, batch_size):
         _check_no_keras_distribution(backend)
     if backend == "tensorflow":
         _check_tf(model)
-    n = num_replicas(model)
+    world = processes.world(model)
+    # Several processes: batch_size (or the dataset's batch) is the global
+    # batch, split over every device of every process.
+    n = world.devices if world.processes > 1 else num_replicas(model)
     if n > 1:
         _check_jax_variables(model)
         _check_divisible(n, x, y, batch_size)

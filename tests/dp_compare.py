@@ -18,6 +18,9 @@ BATCH = 8
 def make(variant):
     if variant == "dcgan":
         return kg.DCGAN(data_shape=(28, 28, 1), latent_dim=8, filters=8, seed=1)
+    if variant == "dcgan_minibatch_stddev":  # a layer that looks across the batch
+        return kg.DCGAN(data_shape=(28, 28, 1), latent_dim=8, filters=8, seed=1,
+                        discriminator_options={"minibatch_stddev": True})
     return kg.WGANGP(data_shape=(28, 28, 1), latent_dim=8, filters=8, n_critic=2, seed=1)
 
 
@@ -92,7 +95,8 @@ def fit_both(single, dist, engine, x, **kwargs):
 
 def step_and_fit_case(variant, more_steps=4):
     """One data-parallel step of global batch B vs one single-device step; then
-    a short fit of both from there (same compiled steps) and the same check."""
+    a short fit of both from there (same compiled steps) and the same check
+    (``more_steps=0``: the step only, fit None)."""
     engine = distribute.data_parallel()
     single, dist, _ = pair(variant, engine, sgd)
     before = values(single.trainable_variables)
@@ -102,6 +106,8 @@ def step_and_fit_case(variant, more_steps=4):
     step = diffs(s1, s2)
     step["moved"] = max_diff(s1["trainable"], before)
     step["losses"] = {k: [h1[k][-1], h2[k][-1]] for k in h1}
+    if not more_steps:
+        return step, None
 
     x = digits(BATCH * more_steps // 2)
     h1, h2 = fit_both(single, dist, engine, x, epochs=3, initial_epoch=1)

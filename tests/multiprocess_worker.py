@@ -78,6 +78,14 @@ def _steps(out):
     return out
 
 
+def minibatch_case():
+    """A layer that looks across the batch (minibatch_stddev): what one step
+    computes compared with one process (docs/distributed.md, Known limits)."""
+    keras.utils.set_random_seed(0)
+    step, _ = step_and_fit_case("dcgan_minibatch_stddev", more_steps=0)
+    return step
+
+
 def errors_case():
     with ENGINE.scope():
         model = make("dcgan")
@@ -132,7 +140,7 @@ def main():
         keras.utils.set_random_seed(0)
         start = time.time()
         try:
-            result = {"step": step_case, "errors": errors_case,
+            result = {"step": step_case, "errors": errors_case, "minibatch": minibatch_case,
                       "cli": lambda: cli_case(out_dir),
                       "cli_resume": lambda: cli_case(out_dir, resume=True),
                       "die": die_case}[case]()

@@ -30,7 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 WORKER = os.path.join(HERE, "multiprocess_worker.py")
 PROCESSES = 2
 DEVICES_PER_PROCESS = 2 if BACKEND == "jax" else 1
-CASES = ("step", "errors", "cli", "cli_resume", "die")
+CASES = ("step", "minibatch", "errors", "cli", "cli_resume", "die")
 # The same bounds as tests/test_distribute.py (2 devices of one process):
 # ~1e-8 after one step, ~2e-8 after 4 more (float32; TensorFlow in float64,
 # see the worker); a missing all-reduce, shared noise, per-process BatchNorm
@@ -153,6 +153,19 @@ def test_processes_step_equals_one_process_with_the_global_batch(launched, varia
             assert step[group] <= STEP_ATOL, (i, "step", group, step[group])
             assert fit[group] <= FIT_ATOL, (i, "fit", group, fit[group])
         assert step["moved"] > 1000 * STEP_ATOL and fit["moved"] > 1000 * FIT_ATOL
+
+
+@pytest.mark.slow  # 2 processes on localhost
+def test_minibatch_stddev_sees_the_batch_the_docs_say(launched):
+    """docs/distributed.md: the global batch on JAX (one jit over global
+    arrays), each process's own rows on TensorFlow and PyTorch."""
+    for i in range(PROCESSES):
+        step = _result(launched, "minibatch", i)["result"]
+        assert step["moved"] > 1000 * STEP_ATOL, step
+        if BACKEND == "jax":
+            assert step["trainable"] <= STEP_ATOL, step
+        else:  # ProGAN's groups formed per process: not the one-process step
+            assert step["trainable"] > 10 * STEP_ATOL, step  # measured ~1e-4
 
 
 @pytest.mark.slow  # 2 processes on localhost

@@ -171,8 +171,17 @@ def build(entry, x_shape, seed):
 
     cls = get_variant(entry["variant"])
     model = cls(data_shape=tuple(x_shape), seed=seed, **entry["model"])
-    model.compile()
+    model.compile(**optimizers(entry))
     return model
+
+
+def optimizers(entry):
+    """``compile``'s optimizers from an entry's ``"optimizers"``: ``{player:
+    {"learning_rate": ..., "beta_1": ..., "beta_2": ...}}``, Adam for each
+    player named (two time-scales, TTUR: Heusel et al. 2017), the variant's
+    paper default for the others; no key: the paper's for every player."""
+    return {f"{player}_optimizer": keras.optimizers.Adam(**kwargs)
+            for player, kwargs in (entry.get("optimizers") or {}).items()}
 
 
 def hardware():
@@ -254,7 +263,10 @@ def train(name, args):
                      "batch_size": entry["batch_size"], "epochs": epochs, "seed": seed,
                      "steps_per_epoch": entry.get("steps_per_epoch"),
                      "optimizers": {p: keras.saving.serialize_keras_object(o)["class_name"]
-                                    + f"(lr={float(o.learning_rate):g})"
+                                    + f"(lr={float(o.learning_rate):g}"
+                                    + "".join(f", {b}={float(getattr(o, b)):g}"
+                                              for b in ("beta_1", "beta_2") if hasattr(o, b))
+                                    + ")"
                                     for p, o in model.player_optimizers.items()}},
         "backend": keras.backend.backend(), "keras": keras.__version__,
         "hardware": hardware(),

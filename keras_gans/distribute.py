@@ -83,34 +83,46 @@ def _one_process_error(what, fix):
         f"for. {fix}")
 
 
+def _launcher_variables(names, what, fix):
+    """``{name: value}`` of the launcher variables set, None when none is;
+    ``GANConfigError`` when some are set and others not."""
+    present = {k: os.environ[k] for k in names if os.environ.get(k, "") != ""}
+    if not present:
+        return None
+    missing = [k for k in names if k not in present]
+    if missing:
+        raise GANConfigError(
+            f"The {what} launcher variables are incomplete: {', '.join(sorted(present))} "
+            f"set but {', '.join(missing)} not. {fix}")
+    return present
+
+
+def _check_world(count, index, names, one_fix, fix):
+    """A world of ``count`` >= 2 processes that ``index`` is one of."""
+    count_name, index_name = names
+    if count < 2:
+        raise _one_process_error(f"{count_name}={count}", one_fix)
+    if not 0 <= index < count:
+        raise GANConfigError(f"{index_name}={index} is not one of the {count} processes "
+                             f"(0 to {count - 1}). {fix}")
+    return count, index
+
+
 def _jax_launcher():
     """``(num_processes, process_id)`` from the KERAS_DISTRIBUTION_* variables,
     or None when none is set. Raises on a set but incomplete launcher."""
-    present = {k: os.environ[k] for k in JAX_VARIABLES if os.environ.get(k, "") != ""}
-    if not present:
-        return None
-    missing = [k for k in JAX_VARIABLES if k not in present]
     example = ("e.g. KERAS_DISTRIBUTION_JOB_ADDRESSES=10.0.0.1:1234 "
                "KERAS_DISTRIBUTION_NUM_PROCESSES=2 KERAS_DISTRIBUTION_PROCESS_ID=0")
-    if missing:
-        raise GANConfigError(
-            f"The JAX launcher variables are incomplete: {', '.join(sorted(present))} "
-            f"set but {', '.join(missing)} not. Set all three on every process "
-            f"({example}), or none to train in one process.")
-    count = _int_variable("KERAS_DISTRIBUTION_NUM_PROCESSES",
-                          present["KERAS_DISTRIBUTION_NUM_PROCESSES"], example)
-    index = _int_variable("KERAS_DISTRIBUTION_PROCESS_ID",
-                          present["KERAS_DISTRIBUTION_PROCESS_ID"], example)
-    if count < 2:
-        raise _one_process_error(
-            f"KERAS_DISTRIBUTION_NUM_PROCESSES={count}",
-            "Start 2 or more processes, or unset the KERAS_DISTRIBUTION_* variables "
-            "to train in one process (on its devices).")
-    if not 0 <= index < count:
-        raise GANConfigError(
-            f"KERAS_DISTRIBUTION_PROCESS_ID={index} is not one of the {count} "
-            f"processes (0 to {count - 1}): give each process its own id.")
-    return count, index
+    fix = f"Set all three on every process ({example}), each with its own id."
+    present = _launcher_variables(JAX_VARIABLES, "JAX", fix + " Or none to train in one process.")
+    if present is None:
+        return None
+    return _check_world(
+        _int_variable(JAX_VARIABLES[1], present[JAX_VARIABLES[1]], example),
+        _int_variable(JAX_VARIABLES[2], present[JAX_VARIABLES[2]], example),
+        JAX_VARIABLES[1:],
+        "Start 2 or more processes, or unset the KERAS_DISTRIBUTION_* variables to train "
+        "in one process (on its devices).", fix)
 
 
 def _tf_config():
@@ -156,26 +168,16 @@ def _tf_config():
 
 def _torch_launcher():
     """``(world_size, rank)`` from torchrun's variables, or None when none is set."""
-    present = {k: os.environ[k] for k in TORCH_VARIABLES if os.environ.get(k, "") != ""}
-    if not present:
-        return None
-    missing = [k for k in TORCH_VARIABLES if k not in present]
     fix = ("Start every process with torchrun (e.g. torchrun --nproc_per_node 2 "
-           "your_script.py), which sets RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT")
-    if missing:
-        raise GANConfigError(
-            f"The torch.distributed launcher variables are incomplete: "
-            f"{', '.join(sorted(present))} set but {', '.join(missing)} not. {fix}.")
-    size = _int_variable("WORLD_SIZE", present["WORLD_SIZE"], fix + ".")
-    rank = _int_variable("RANK", present["RANK"], fix + ".")
-    if size < 2:
-        raise _one_process_error(
-            "WORLD_SIZE=1", "Start 2 or more processes (torchrun --nproc_per_node 2), "
-            "or drop data-parallel training to train in one process.")
-    if not 0 <= rank < size:
-        raise GANConfigError(f"RANK={rank} is not one of the {size} processes "
-                             f"(0 to {size - 1}). {fix}.")
-    return size, rank
+           "your_script.py), which sets RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT.")
+    present = _launcher_variables(TORCH_VARIABLES, "torch.distributed", fix)
+    if present is None:
+        return None
+    return _check_world(
+        _int_variable("WORLD_SIZE", present["WORLD_SIZE"], fix),
+        _int_variable("RANK", present["RANK"], fix), ("WORLD_SIZE", "RANK"),
+        "Start 2 or more processes (torchrun --nproc_per_node 2), or drop data-parallel "
+        "training to train in one process.", fix)
 
 
 def launcher():

@@ -14,6 +14,10 @@ import tempfile
 import time
 
 BACKENDS = ("tensorflow", "jax", "torch")
+DEFAULT_JAX_CACHE = os.path.join(
+    os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+    "keras_gans", "jax_test_cache")
+JAX_CACHE_MAX_BYTES = 2 * 2**30
 
 
 def main(argv):
@@ -22,16 +26,22 @@ def main(argv):
     failed = []
     # test_cross_backend.py computes each backend's one-step result once per run.
     cache = tempfile.mkdtemp(prefix="keras_gans_xb_")
-    # JAX's persistent compilation cache (see conftest.py): fresh for each run,
-    # unless KERAS_GANS_JAX_CACHE names a folder to keep between runs (the
-    # edit-test loop; an entry is keyed on the whole compiled program and the
-    # JAX version, so a kept one is never stale, only unused).
-    jax_cache = os.environ.get("KERAS_GANS_JAX_CACHE") or tempfile.mkdtemp(
-        prefix="keras_gans_jax_cache_")
+    # JAX's persistent compilation cache (see conftest.py), kept between runs:
+    # the edit-test loop pays each compilation once, not on every run. An entry
+    # is keyed on the whole compiled program, the XLA flags and the JAX version,
+    # so a kept one is never stale, only unused; least recently used entries go
+    # past JAX_CACHE_MAX_BYTES (a whole run writes about 100 MB).
+    # KERAS_GANS_JAX_CACHE names another folder; KERAS_GANS_JAX_CACHE=fresh
+    # gives this run an empty one (a cold run's time, as on a new machine).
+    jax_cache = os.environ.get("KERAS_GANS_JAX_CACHE") or DEFAULT_JAX_CACHE
+    if jax_cache == "fresh":
+        jax_cache = tempfile.mkdtemp(prefix="keras_gans_jax_cache_")
+    os.makedirs(jax_cache, exist_ok=True)
     t_all = time.time()
     for backend in BACKENDS:
         env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2",
                    KERAS_GANS_XB_CACHE=cache, KERAS_GANS_JAX_CACHE=jax_cache)
+        env.setdefault("JAX_COMPILATION_CACHE_MAX_SIZE", str(JAX_CACHE_MAX_BYTES))
         print(f"===== KERAS_BACKEND={backend} =====", flush=True)
         start = time.time()
         proc = subprocess.run(

@@ -96,7 +96,26 @@ def fit_both(single, dist, engine, x, **kwargs):
 def step_and_fit_case(variant, more_steps=4):
     """One data-parallel step of global batch B vs one single-device step; then
     a short fit of both from there (same compiled steps) and the same check
-    (``more_steps=0``: the step only, fit None)."""
+    (``more_steps=0``: the step only, fit None).
+
+    The models start from the same weights whatever ran before (a fixed global
+    seed): from some starting points float32 rounding of another summation
+    order grows past the bounds (WGAN-GP's penalty differentiates
+    sqrt(|g|^2 + 1e-12); a BatchNorm channel of near-zero variance scales by
+    1/sqrt(eps)), which made the comparison flaky. On TensorFlow, where each
+    replica runs its own step and the DCGAN fit drifted ~5e-4 in float32 from
+    this seed, it runs in float64 (~1e-9); a missing all-reduce, shared noise or
+    a wrong loss scale moves the weights > 1e-3 in either precision."""
+    keras.utils.set_random_seed(0)
+    if BACKEND == "tensorflow":
+        keras.config.set_floatx("float64")
+    try:
+        return _step_and_fit(variant, more_steps)
+    finally:
+        keras.config.set_floatx("float32")
+
+
+def _step_and_fit(variant, more_steps):
     engine = distribute.data_parallel()
     single, dist, _ = pair(variant, engine, sgd)
     before = values(single.trainable_variables)

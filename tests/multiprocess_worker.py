@@ -53,26 +53,7 @@ def raises(fn):
 
 def step_case():
     out = {}
-    if keras.backend.backend() == "tensorflow":
-        # Keras' synchronized BatchNorm (what MultiWorkerMirroredStrategy runs)
-        # takes the variance as E[x^2] - E[x]^2, the one-device layer in two
-        # passes: in float32 the DCGAN's short fit then drifts to ~5e-4 from
-        # rounding alone, while in float64 both agree to ~1e-9 (a missing sync
-        # or loss scale moves the weights by > 1e-3 in either precision).
-        keras.config.set_floatx("float64")
-    try:
-        return _steps(out)
-    finally:
-        keras.config.set_floatx("float32")
-
-
-def _steps(out):
     for variant in ("dcgan", "wgangp"):
-        # The same starting weights whatever ran before: from some starting
-        # points the float32 rounding of a different summation order grows
-        # (WGAN-GP's penalty differentiates sqrt(|g|^2 + 1e-12)); in float64
-        # the same runs agree to ~1e-10 from every starting point.
-        keras.utils.set_random_seed(0)
         step, fit = step_and_fit_case(variant)
         out[variant] = {"step": step, "fit": fit}
     return out
@@ -81,7 +62,6 @@ def _steps(out):
 def minibatch_case():
     """A layer that looks across the batch (minibatch_stddev): what one step
     computes compared with one process (docs/distributed.md, Known limits)."""
-    keras.utils.set_random_seed(0)
     step, _ = step_and_fit_case("dcgan_minibatch_stddev", more_steps=0)
     return step
 

@@ -26,8 +26,8 @@ BACKEND = keras.backend.backend()
 HERE = os.path.dirname(os.path.abspath(__file__))
 VARIANTS = ("dcgan", "wgangp")
 
-# Achieved on 2 CPU devices: ~1e-8 after one step, ~2e-7 after 4 more (fit)
-# (float32 summation order); a missing loss scale, shared noise across replicas
+# Achieved on 2 CPU devices: ~1e-8 after one step and after 4 more (fit), from the
+# seeded start of tests/dp_compare.py (TensorFlow in float64, as it explains)
 # or per-replica BatchNorm statistics each move the weights by >1e-3.
 # Metric results (losses, WGAN-GP's ~10-20) are compared relative to their
 # value where it is above 1 (tests/distribute_worker.py: max_rel_diff): CI saw

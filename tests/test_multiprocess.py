@@ -33,7 +33,7 @@ DEVICES_PER_PROCESS = 2 if BACKEND == "jax" else 1
 CASES = ("step", "minibatch", "errors", "cli", "cli_resume", "die")
 # The same bounds as tests/test_distribute.py (2 devices of one process):
 # ~1e-8 after one step, ~2e-8 after 4 more (float32; TensorFlow in float64,
-# see the worker); a missing all-reduce, shared noise, per-process BatchNorm
+# see tests/dp_compare.py); a missing all-reduce, shared noise, per-process BatchNorm
 # statistics or a wrong loss scale each move the weights by > 1e-3.
 STEP_ATOL = 1e-6
 FIT_ATOL = 1e-5

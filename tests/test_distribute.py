@@ -27,8 +27,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 VARIANTS = ("dcgan", "wgangp")
 
 # Achieved on 2 CPU devices: ~1e-8 after one step and after 4 more (fit), from the
-# seeded start of tests/dp_compare.py (TensorFlow in float64, as it explains)
-# or per-replica BatchNorm statistics each move the weights by >1e-3.
+# seeded start of tests/dp_compare.py (TensorFlow in float64, as it explains); a
+# missing loss scale, shared noise across replicas or per-replica BatchNorm
+# statistics each move the weights by >1e-3.
 # Metric results (losses, WGAN-GP's ~10-20) are compared relative to their
 # value where it is above 1 (tests/distribute_worker.py: max_rel_diff): CI saw
 # a one-ulp 1.9e-6 absolute difference on a WGAN-GP loss of ~16.

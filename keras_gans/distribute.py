@@ -24,7 +24,7 @@ the backend's own:
   ``torch.distributed`` (gloo on CPU, NCCL on GPU): each phase averages its
   gradients over the processes before its optimizers apply them, BatchNorm
   statistics and logged losses are global, and every process draws its rows of
-  the global batch's noise (``keras_gans.core.processes``).
+  the global batch's noise (``keras_gans.core.torch_engine``).
 
 Several processes (JAX's KERAS_DISTRIBUTION_* variables, TensorFlow's
 TF_CONFIG, torchrun's variables): call ``initialize()`` first; ``fit``'s batch
@@ -47,7 +47,7 @@ import os
 
 import keras
 
-from keras_gans.core import processes
+from keras_gans.core import processes, torch_engine
 from keras_gans.core.replicas import check_fit, num_replicas
 from keras_gans.errors import GANConfigError
 
@@ -287,7 +287,7 @@ class TorchDataParallel:
         self.backend = dist.get_backend()
 
     def scope(self):
-        return processes.torch_scope(self)
+        return torch_engine.torch_scope(self)
 
     def __repr__(self):
         return (f"TorchDataParallel({self.num_replicas_in_sync} processes, "
@@ -357,7 +357,7 @@ def data_parallel(devices=None, device_mesh=None):
             raise GANConfigError(
                 "On torch, data_parallel() runs one process per device, started by "
                 "torchrun (each takes the GPU LOCAL_RANK): drop devices=/device_mesh=.")
-        if processes.torch_world_size() < 2:
+        if torch_engine.torch_world_size() < 2:
             raise GANConfigError(
                 "Data-parallel training on the torch backend runs one process per "
                 "device with torch.distributed: start the script with torchrun "

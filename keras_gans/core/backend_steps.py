@@ -18,7 +18,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from keras_gans.core import processes, replicas
+from keras_gans.core import replicas, torch_engine
 from keras_gans.core.loss_scaling import loss_scaler, unscale, update_scale
 
 
@@ -56,7 +56,7 @@ def run_phase_stateful(model, phase, batch):
         )
         # Several torch processes (keras_gans.distribute): the mean of their
         # gradients is the gradient of the global batch's mean loss.
-        grads = processes.reduce_gradients(model, grads)
+        grads = torch_engine.reduce_gradients(model, grads)
     else:  # pragma: no cover - guarded by GANModel.train_step
         raise RuntimeError(f"run_phase_stateful does not run on {_backend()}")
     grads = [

@@ -8,7 +8,7 @@ from keras import ops
 from keras.src.trainers.compile_utils import MetricsList
 
 from keras_gans.augment import DiffAugment
-from keras_gans.core import backend_steps, processes, replicas
+from keras_gans.core import backend_steps, processes, replicas, torch_engine
 from keras_gans.core.batches import (
     UNCHECKED,
     check_training_array,
@@ -49,7 +49,7 @@ class GANModel(CapabilitiesMixin, EMAMixin, InferenceMixin, keras.Model):
         # Built inside keras_gans.distribute's torch engine scope: fit trains
         # across the torch processes (as a model built in a tf.distribute
         # strategy's scope does on TensorFlow).
-        self._torch_engine = processes.torch_engine_of_new_model()
+        self._torch_engine = torch_engine.torch_engine_of_new_model()
         self.seed = seed
         if ema_decay is not None and not 0.0 <= float(ema_decay) < 1.0:
             raise GANConfigError(
@@ -236,7 +236,7 @@ class GANModel(CapabilitiesMixin, EMAMixin, InferenceMixin, keras.Model):
             for _ in range(phase.repeats):
                 logs.update(backend_steps.run_phase_stateful(self, phase, batch))
         self.optimizer.iterations.assign_add(1)
-        logs = self.update_trackers(processes.reduce_logs(self, logs))
+        logs = self.update_trackers(torch_engine.reduce_logs(self, logs))
         return replicas.multi_worker_logs(logs)
 
     def prepare_batch(self, data):
@@ -272,7 +272,7 @@ class GANModel(CapabilitiesMixin, EMAMixin, InferenceMixin, keras.Model):
             else:
                 kwargs["batch_size"] = local_batch
         with processes.collective_errors(self), replicas.synchronized_batch_norm(self), \
-                processes.torch_fit(self), processes.own_rows(self, sharded), \
+                torch_engine.torch_fit(self), processes.own_rows(self, sharded), \
                 self._keep_state():
             return super().fit(x, y, *args, **kwargs)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import keras
 
-from keras_gans.core import processes
+from keras_gans.core import processes, torch_engine
 from keras_gans.core.batches import UNCHECKED, first_batch
 from keras_gans.errors import GANConfigError
 
@@ -130,22 +130,35 @@ def replica_random(draw, shape, seed):
     """``draw(shape, seed=seed)`` for this replica's rows of the global batch.
 
     On one device (and on JAX, whose arrays are global) it is just the draw. On
-    TensorFlow replicas every replica draws the global batch's values from the
-    shared seed state and keeps its own rows: per-example noise differs across
-    replicas, the seed generator advances identically on all of them, and the
-    values are those of the single-device step on the global batch.
+    TensorFlow replicas, and in torch processes fitting across processes
+    (``core/torch_engine.py``), every replica draws the global batch's values
+    from the shared seed state and keeps its own rows: per-example noise
+    differs across replicas, the seed generator advances identically on all of
+    them, and the values are those of the single-device step on the global
+    batch.
     """
-    if processes.torch_fitting() is not None:
-        return processes.process_rows_of_noise(draw, shape, seed)
-    ctx = tf_replica_context()
-    if ctx is None:
+    rows = _rows_of_this_replica()
+    if rows is None:
         return draw(shape, seed=seed)
     from keras import ops
 
+    count, index = rows
     n = shape[0]
-    full = draw((n * ctx.num_replicas_in_sync, *shape[1:]), seed=seed)
-    start = ops.cast(ctx.replica_id_in_sync_group, "int32") * n
+    full = draw((n * count, *shape[1:]), seed=seed)
+    start = ops.cast(index, "int32") * n
     return full[start : start + n]
+
+
+def _rows_of_this_replica():
+    """``(replicas, this replica's index)`` when each replica (a TensorFlow
+    replica, or a torch process fitting across processes) runs the step on
+    its own rows; None when the step sees the whole batch."""
+    if torch_engine.torch_fitting() is not None:
+        return torch_engine.process_rank()
+    ctx = tf_replica_context()
+    if ctx is None:
+        return None
+    return ctx.num_replicas_in_sync, ctx.replica_id_in_sync_group
 
 
 # ---------------------------------------------------------------- BatchNorm

@@ -69,7 +69,8 @@ class TrainingRun:
 
 def train(model, data, out, *, epochs, steps_per_epoch=None, resume=False, overwrite=False,
           folder=None, best=None, samples=None, tensorboard=False, learning_rate=None,
-          minutes=None, callbacks=(), shuffle=False, verbose="auto", save_model=True,
+          minutes=None, callbacks=(), measures=(), shuffle=False, verbose="auto",
+          save_model=True,
           on_start=None, divergence_hint="Lower the learning rate, then resume the run."):
     """Train the compiled ``model`` on ``data`` for ``epochs`` into the run folder ``out``.
 
@@ -95,6 +96,9 @@ def train(model, data, out, *, epochs, steps_per_epoch=None, resume=False, overw
         learning_rate: set every player's learning rate (after the restore).
         minutes: stop after the epoch in which this wall-clock budget ends.
         callbacks: more callbacks, run after these.
+        measures: callbacks that measure the model after each epoch and add
+            their values to the epoch's logs, so ``history.json`` keeps them
+            (run after ``best``, before the backup; skipped once diverged).
         shuffle, verbose: ``fit``'s (pass ``shuffle=False`` with an
             ``EpochShuffled``/``EpochPaired``, which shuffle themselves).
         save_model: write ``<out>/model.keras`` at the end (atomically).
@@ -120,6 +124,7 @@ def train(model, data, out, *, epochs, steps_per_epoch=None, resume=False, overw
             # before the backup, so a resumed run restores what came after
             # measuring; before the history and TensorBoard, which log its value
             chain.append(OnlyWhileFinite(best, guard))
+        chain += [OnlyWhileFinite(m, guard) for m in measures]
         chain += [
             GuardedBackupAndRestore(os.path.join(out, "backup"), guard,
                                     delete_checkpoint=False),

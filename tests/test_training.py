@@ -126,6 +126,28 @@ def test_a_wall_clock_budget_stops_after_the_epoch_it_ends_in(tmp_path, ring):
     assert [r["epoch"] for r in run.history] == [1]
 
 
+class WeightNorm(keras.callbacks.Callback):
+    """A measure: the generator's first kernel's norm after each epoch."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs["g_norm"] = float(np.linalg.norm(self.model.generator.get_weights()[0]))
+
+
+def test_measures_are_in_the_history_over_resumed_runs(tmp_path, ring):
+    out = str(tmp_path / "run")
+    data = EpochShuffled(ring, batch_size=64, seed=0)
+    training.train(tiny_gan(), data, out, epochs=1, verbose=0, measures=[WeightNorm()])
+    run = training.train(tiny_gan(), data, out, epochs=2, resume=True, verbose=0,
+                         measures=[WeightNorm()])
+    rows = json.loads((tmp_path / "run" / "history.json").read_text())
+    assert [r["epoch"] for r in rows] == [1, 2]
+    norms = [r["g_norm"] for r in rows]
+    # each row holds that epoch's weights: the second from the resumed model
+    assert norms[1] == pytest.approx(
+        float(np.linalg.norm(run.model.generator.get_weights()[0])), abs=1e-5)
+    assert norms[0] != norms[1]
+
+
 def test_epoch_paired_draws_each_epoch_from_seed_and_epoch():
     x_a = np.arange(10, dtype="float32").reshape(10, 1, 1, 1)
     x_b = np.arange(4, dtype="float32").reshape(4, 1, 1, 1) + 100

@@ -43,6 +43,7 @@ from keras_gans.models import (
     CycleGAN,
     DiscoGAN,
     DomainTransferNetwork,
+    SemiSupervisedAAE,
     StyleGAN,
     get_variant,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "Phase",
     "Projection",
     "SampleGrid",
+    "SemiSupervisedAAE",
     "StyleGAN",
     "augment",
     "data",

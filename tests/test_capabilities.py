@@ -42,6 +42,8 @@ SMALL = {
     "bigan": lambda: kg.BiGAN(data_shape=(8, 8, 1), latent_dim=4, hidden=(16,)),
     "aae": lambda: kg.AdversarialAutoencoder(data_shape=(8, 8, 1), latent_dim=4,
                                              hidden=(16,), supervised=True, num_classes=3),
+    "aae_semisupervised": lambda: kg.SemiSupervisedAAE(data_shape=(8, 8, 1), num_classes=3,
+                                                       latent_dim=4, hidden=(16,)),
     "cyclegan": lambda: kg.CycleGAN(data_shape_a=(16, 16, 1), data_shape_b=(16, 16, 3),
                                     filters=4, n_blocks=1, pool_size=0),
     "discogan": lambda: kg.DiscoGAN(data_shape=(16, 16, 1), filters=4),

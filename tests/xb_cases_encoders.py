@@ -1,4 +1,5 @@
-"""Cross-backend one-step cases for the encoder variants (BiGAN, AAE).
+"""Cross-backend one-step cases for the encoder variants (BiGAN, AAE, the
+semi-supervised AAE with some labels and with none).
 
 Tiny MLPs on 2-D points; every draw of noise goes through the model's
 ``random_normal`` / ``random_uniform`` so the fixed-noise override applies.
@@ -7,6 +8,7 @@ Tiny MLPs on 2-D points; every draw of noise goes through the model's
 import numpy as np
 
 from keras_gans.models.aae import AdversarialAutoencoder
+from keras_gans.models.aae_semisupervised import SemiSupervisedAAE
 from keras_gans.models.bigan import BiGAN
 
 
@@ -23,5 +25,15 @@ def cases(batch):
                                            prior="mixture", supervised=True,
                                            num_classes=3),
             (points, labels),
+        ),
+        "aae_semisupervised": (
+            lambda: SemiSupervisedAAE(data_shape=(2,), num_classes=3, latent_dim=2,
+                                      hidden=(16, 16)),
+            (points, np.where(np.arange(batch) % 2 == 0, labels, -1)),
+        ),
+        "aae_clustering": (
+            lambda: SemiSupervisedAAE(data_shape=(2,), num_classes=4, latent_dim=2,
+                                      hidden=(16, 16)),
+            points,
         ),
     }

@@ -17,7 +17,7 @@ from keras_gans.data import two_domain
 from keras_gans.data.datasets import load, load_digits, resize_images, scale_images
 from keras_gans.data.folder import folder_classes, load_folder
 from keras_gans.data.mixtures import MIXTURES, load_mixture, mixture_modes
-from keras_gans.data.shuffled import EpochShuffled
+from keras_gans.data.shuffled import EpochShuffled, SemiSupervisedBatches
 from keras_gans.data.two_domain import (
     UnpairedBatches,
     jitter_and_flip,
@@ -28,6 +28,7 @@ from keras_gans.data.two_domain import (
 __all__ = [
     "MIXTURES",
     "EpochShuffled",
+    "SemiSupervisedBatches",
     "UnpairedBatches",
     "folder_classes",
     "jitter_and_flip",

@@ -46,3 +46,53 @@ class EpochShuffled(keras.utils.PyDataset):
     def __getitem__(self, index):
         idx = self.order[index * self.batch_size:(index + 1) * self.batch_size]
         return self.x[idx] if self.y is None else (self.x[idx], self.y[idx])
+
+
+class SemiSupervisedBatches(EpochShuffled):
+    """Batches for a semi-supervised model: every image, and a few labelled ones
+    in each batch.
+
+    ``y`` holds each image's class id, or ``-1`` where it is unknown. An epoch is
+    one shuffled pass over all of ``x`` in batches of ``batch_size``, with their
+    labels hidden (``-1``); to each batch ``labelled_batch_size`` labelled images
+    are appended with their labels, drawn in turn from a shuffle of the labelled
+    ones (recycled as often as the epoch needs: with 100 labels and 600 batches
+    each is seen many times). This is the semi-supervised AAE's separate labelled
+    minibatch (Makhzani et al. 2015) in one ``(x, y)`` batch. The order depends
+    only on ``seed`` and the epoch number, as ``EpochShuffled``'s: pass
+    ``callback()`` to ``fit`` and ``shuffle=False``.
+
+        data = SemiSupervisedBatches(x, y_partial, batch_size=100, labelled_batch_size=100)
+        model.fit(data, epochs=50, shuffle=False, callbacks=[data.callback()])
+    """
+
+    def __init__(self, x, y, batch_size=100, labelled_batch_size=None, seed=0, **kwargs):
+        y = np.asarray(y).reshape(-1)
+        super().__init__(x, y, batch_size=batch_size, seed=seed, **kwargs)
+        self.labelled = np.flatnonzero(y >= 0)
+        if len(self.labelled) == 0:
+            raise ValueError(
+                "y labels no image (every label is -1): pass some class ids, or train "
+                "without labels (fit(x)) for the unsupervised clustering model.")
+        self.labelled_batch_size = int(labelled_batch_size or batch_size)
+        if self.labelled_batch_size < 1:
+            raise ValueError(f"labelled_batch_size must be >= 1; got {labelled_batch_size}.")
+        self.set_epoch(0)
+
+    def set_epoch(self, epoch):
+        super().set_epoch(epoch)
+        if not hasattr(self, "labelled"):
+            return  # the base constructor's call, before the labels are known
+        need = len(self) * self.labelled_batch_size
+        rng = np.random.default_rng((self.seed, self.epoch, 1))
+        rounds = -(-need // len(self.labelled))
+        self.labelled_order = np.concatenate(
+            [self.labelled[rng.permutation(len(self.labelled))] for _ in range(rounds)])
+
+    def __getitem__(self, index):
+        idx = self.order[index * self.batch_size:(index + 1) * self.batch_size]
+        k = self.labelled_batch_size
+        lab = self.labelled_order[index * k:(index + 1) * k]
+        x = np.concatenate([self.x[idx], self.x[lab]])
+        y = np.concatenate([np.full(len(idx), -1, self.y.dtype), self.y[lab]])
+        return x, y

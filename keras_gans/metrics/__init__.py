@@ -29,6 +29,7 @@ from keras_gans.metrics.fid import (
 )
 from keras_gans.metrics.mixtures import mode_coverage
 from keras_gans.metrics.representation import (
+    cluster_accuracy,
     knn_accuracy,
     linear_probe_accuracy,
     reconstruction_error,
@@ -41,6 +42,7 @@ from keras_gans.metrics.translation import (
 
 __all__ = [
     "FeatureNetwork", "RunningStatistics", "class_histogram_metrics", "classifier_features",
+    "cluster_accuracy",
     "density_coverage", "evaluate", "evaluate_against", "feature_statistics",
     "frechet_distance", "inception_features", "inception_score", "kernel_distance",
     "knn_accuracy", "linear_probe_accuracy", "load_classifier", "load_reference_stats",

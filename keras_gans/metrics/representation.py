@@ -60,3 +60,22 @@ def reconstruction_error(x, x_hat) -> float:
     if x.shape != x_hat.shape:
         raise ValueError(f"x has shape {x.shape} but x_hat has {x_hat.shape}.")
     return float(np.mean(np.square(x - x_hat)))
+
+
+def cluster_accuracy(clusters, labels) -> float:
+    """Accuracy of a clustering read as a classifier: each cluster takes the
+    label most frequent among its members, and every member is scored against
+    it (the AAE paper's clustering error is one minus this, measured on the
+    test set). ``clusters`` and ``labels``: integer ids, one per example."""
+    clusters = np.asarray(clusters).reshape(-1)
+    labels = np.asarray(labels).reshape(-1)
+    if clusters.shape != labels.shape:
+        raise ValueError(f"{len(clusters)} cluster ids for {len(labels)} labels: give one "
+                         "of each per example.")
+    if len(labels) == 0:
+        raise ValueError("cluster_accuracy needs at least one example.")
+    correct = 0
+    for c in np.unique(clusters):
+        members = labels[clusters == c]
+        correct += np.bincount(members.astype("int64")).max()
+    return float(correct / len(labels))

@@ -1,4 +1,5 @@
 from keras_gans.models.aae import AdversarialAutoencoder
+from keras_gans.models.aae_semisupervised import SemiSupervisedAAE
 from keras_gans.models.bigan import BiGAN
 from keras_gans.models.conditional_gan import ConditionalGAN
 from keras_gans.models.cyclegan import CycleGAN
@@ -21,6 +22,7 @@ VARIANTS = {
     "lsgan": LSGAN,
     "bigan": BiGAN,
     "aae": AdversarialAutoencoder,
+    "aae_semisupervised": SemiSupervisedAAE,
     "cyclegan": CycleGAN,
     "discogan": DiscoGAN,
     "dtn": DomainTransferNetwork,
@@ -52,6 +54,7 @@ __all__ = [
     "CycleGAN",
     "DiscoGAN",
     "DomainTransferNetwork",
+    "SemiSupervisedAAE",
     "StyleGAN",
     "get_variant",
 ]

@@ -1,0 +1,137 @@
+"""The adversarial autoencoder paper's MNIST tables (Makhzani et al. 2015,
+section 5, semi-supervised classification; section 6, unsupervised
+clustering), on keras_gans.SemiSupervisedAAE.
+
+Rows: ``--labels 100`` / ``1000`` / ``all`` (semi-supervised; the labelled
+images are balanced, ``labels / 10`` per class, drawn with ``--seed``), or
+``--clusters 16`` / ``30`` (no labels). Protocol: test error on the 10,000
+MNIST test images; a semi-supervised model is read by ``classify`` (argmax of
+q(y|x)); a clustering model by ``keras_gans.metrics.cluster_accuracy`` (each
+cluster takes the label most frequent among its test images: the issue's
+protocol; the paper assigns each cluster the label of the validation image
+with the highest q(y|x)). The error after every epoch lands in the run
+folder's ``history.json``; the last epoch's is the row (no selection on the
+test set).
+
+Defaults: the paper's networks (MLPs of two hidden layers of 1000 units; here
+LeakyReLU 0.2), style z of 10 dimensions (5 for clustering), batch 100 with 100
+labelled images added to each batch (the paper's separate labelled minibatch),
+Adam(2e-4, β1 0.5) for every player instead of the paper's hand-tuned SGD
+schedules.
+
+Usage (resumes from ``--run-dir`` when run again; ``--minutes`` is this
+call's budget)::
+
+    taskset -c 1 env KERAS_BACKEND=tensorflow python benchmarks/papers/aae_semisupervised.py \\
+        --labels 1000 --epochs 200 --minutes 30 --run-dir runs/aae_ss_1000
+
+appends its row to ``benchmarks/results/aae_semisupervised.csv``. ``--tiny``
+trains one epoch on 600 images into ``--run-dir``: it checks that the runner
+works, not the numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, ROOT)
+
+PAPER = {  # MNIST test error %, Makhzani et al. 2015, Tables 2 and 3
+    "100": 1.90, "1000": 1.60, "all": 0.85, "clusters16": 9.55, "clusters30": 4.10,
+}
+CSV = os.path.join(ROOT, "benchmarks", "results", "aae_semisupervised.csv")
+
+
+def balanced_labels(y, per_class, seed):
+    """y with ``per_class`` labels kept in each class (drawn with ``seed``), -1 elsewhere."""
+    rng = np.random.default_rng(seed)
+    keep = np.concatenate([rng.choice(np.flatnonzero(y == c), per_class, replace=False)
+                           for c in np.unique(y)])
+    out = np.full_like(y, -1)
+    out[keep] = y[keep]
+    return out
+
+
+def main(argv=None):
+    import keras
+
+    from keras_gans import SemiSupervisedAAE
+    from keras_gans.data import EpochShuffled, SemiSupervisedBatches, load
+    from keras_gans.metrics import cluster_accuracy
+    from keras_gans.training import train
+
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    row = p.add_mutually_exclusive_group(required=True)
+    row.add_argument("--labels", choices=("100", "1000", "all"))
+    row.add_argument("--clusters", type=int)
+    p.add_argument("--data-dir", default=os.path.join(ROOT, "..", "shared", "datasets"))
+    p.add_argument("--epochs", type=int, default=100)
+    p.add_argument("--minutes", type=float, default=None)
+    p.add_argument("--batch-size", type=int, default=100)
+    p.add_argument("--latent-dim", type=int, default=None,
+                   help="style z (default 10; 5 for clustering)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--run-dir", required=True)
+    p.add_argument("--csv", default=CSV)
+    p.add_argument("--tiny", action="store_true")
+    args = p.parse_args(argv)
+
+    keras.utils.set_random_seed(args.seed)
+    x, y = load("mnist", data_dir=args.data_dir)
+    x_te, y_te = load("mnist", split="test", data_dir=args.data_dir)
+    if args.tiny:
+        x, y, x_te, y_te = x[:600], y[:600], x_te[:200], y_te[:200]
+    clustering = args.clusters is not None
+    k = args.clusters if clustering else 10
+    model = SemiSupervisedAAE(data_shape=x.shape[1:], num_classes=k,
+                              latent_dim=args.latent_dim or (5 if clustering else 10),
+                              seed=args.seed)
+    model.compile()
+    if clustering:
+        data, name = EpochShuffled(x, batch_size=args.batch_size, seed=args.seed), \
+            f"clusters{k}"
+    else:
+        labelled = y if args.labels == "all" else balanced_labels(
+            y, max(1, int(args.labels) // 10), args.seed)
+        data = SemiSupervisedBatches(x, labelled, batch_size=args.batch_size, seed=args.seed)
+        name = args.labels
+
+    class TestError(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            predicted = model.classify(x_te)
+            acc = (cluster_accuracy(predicted, y_te) if clustering
+                   else float(np.mean(predicted == y_te)))
+            logs["test_error_percent"] = 100.0 * (1.0 - acc)
+
+    start = time.time()
+    run = train(model, data, args.run_dir, epochs=1 if args.tiny else args.epochs,
+                resume=True, measures=[TestError()], minutes=args.minutes, verbose=2)
+    last = run.history[-1]
+    result = {
+        "row": name, "backend": keras.backend.backend(), "seed": args.seed,
+        "epochs": last["epoch"], "steps": sum(int(h["steps"]) for h in run.history),
+        "train_seconds": round(sum(h["seconds"] for h in run.history), 1),
+        "test_error_percent": round(last["test_error_percent"], 2),
+        "paper_error_percent": PAPER.get(name), "this_call_seconds": round(time.time() - start),
+    }
+    print(result)
+    if not args.tiny:
+        new = not os.path.exists(args.csv)
+        os.makedirs(os.path.dirname(args.csv), exist_ok=True)
+        with open(args.csv, "a", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=list(result))
+            if new:
+                writer.writeheader()
+            writer.writerow(result)
+    return result
+
+
+if __name__ == "__main__":
+    main()

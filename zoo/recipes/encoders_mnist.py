@@ -172,6 +172,12 @@ def write_preset(model, args, result, train_seconds):
         f"knn1_mnist_{probe}": final["knn1"],
         "reconstruction_mse_mnist_test_10k": final["reconstruction_mse"],
     })
+    # the BiGAN paper's protocol (Donahue et al. 2017, Table 1): 1-NN of the test
+    # codes against the codes of the whole train split
+    x, y = load("mnist", data_dir=args.data_dir)
+    x_te, y_te = load("mnist", split="test", data_dir=args.data_dir)
+    metrics["knn1_mnist_codes_train60k_test_10k"] = knn_accuracy(
+        model.encode(x), y, model.encode(x_te), y_te)
     quick = evaluate(model, "mnist", ["fid"], n=2000, seed=QUICK_SEED)
     name = os.path.basename(os.path.normpath(args.preset))
     paper = {"bigan": "Donahue et al. 2017, Adversarial Feature Learning",

@@ -42,10 +42,9 @@ from keras_gans.models import AdversarialAutoencoder, BiGAN
 from keras_gans.training import train
 
 
-def build(variant, latent_dim, seed):
-    if variant == "bigan":
-        return BiGAN(data_shape=(28, 28, 1), latent_dim=latent_dim, seed=seed)
-    return AdversarialAutoencoder(data_shape=(28, 28, 1), latent_dim=latent_dim, seed=seed)
+def build(variant, latent_dim, seed, ema_decay=None):
+    cls = BiGAN if variant == "bigan" else AdversarialAutoencoder
+    return cls(data_shape=(28, 28, 1), latent_dim=latent_dim, seed=seed, ema_decay=ema_decay)
 
 
 class Probes(keras.callbacks.Callback):
@@ -92,6 +91,9 @@ def main(argv=None):
                    help="default: 50 (BiGAN, the paper's) or 8 (AAE)")
     p.add_argument("--probe-train", type=int, default=10000)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--ema-decay", type=float, default=None,
+                   help="sample from a moving average of the decoder (generator), e.g. "
+                        "0.999; not in the papers")
     p.add_argument("--run-dir", default=None,
                    help="checkpoints and history (default runs/encoders/<variant>); a rerun "
                         "of the same command resumes from it")
@@ -123,7 +125,7 @@ def main(argv=None):
     }
     print({k: v for k, v in result.items() if k != "args"}, flush=True)
 
-    model = build(args.variant, latent_dim, args.seed)
+    model = build(args.variant, latent_dim, args.seed, args.ema_decay)
     model.compile()
     probes = Probes((x_pr, y_pr), (x_te, y_te))
     result["untrained"] = probes.measure(model)
@@ -186,15 +188,18 @@ def write_preset(model, args, result, train_seconds):
     meta = {
         "description": {"bigan": "BiGAN, 50-D uniform code, MLP players",
                         "aae": "adversarial autoencoder, 8-D Gaussian prior"}[args.variant]
+                       + ("; samples from a generator EMA "
+                          f"({args.ema_decay:g}), not in the paper" if args.ema_decay else "")
                        + "; mnist",
         "dataset": "mnist", "dataset_split": "train", "dataset_license": LICENSES["mnist"],
         "paper": paper,
         "recipe": f"KERAS_BACKEND={keras.backend.backend()} python zoo/recipes/encoders_mnist.py "
                   f"--variant {args.variant} --epochs {epochs} --batch-size "
                   f"{args.batch_size} --seed {args.seed} --data-dir ../shared/datasets "
+                  + (f"--ema-decay {args.ema_decay:g} " if args.ema_decay else "") +
                   f"--preset zoo/{name}",
         "settings": {"latent_dim": result["latent_dim"], "batch_size": args.batch_size,
-                     "seed": args.seed, "epochs": epochs},
+                     "seed": args.seed, "epochs": epochs, "ema_decay": args.ema_decay},
         "backend": keras.backend.backend(), "keras": keras.__version__,
         "hardware": hardware(), "wall_time_s": round(train_seconds, 1),
         "epochs_trained": epochs, "best_epoch": epochs, "seed": args.seed,

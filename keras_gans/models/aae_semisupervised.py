@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import keras
 import numpy as np
-from keras import layers, ops
+from keras import ops
 
 from keras_gans import losses
 from keras_gans.core.gan_model import GANModel
@@ -19,23 +19,10 @@ from keras_gans.models._encoding import (
 )
 from keras_gans.models.aae import AdversarialAutoencoder
 from keras_gans.networks import mlp_discriminator, mlp_generator
+from keras_gans.networks.encoders import two_head_encoder
 
 #: The label of an image whose class is unknown (scikit-learn's convention).
 UNLABELLED = -1
-
-
-def two_head_encoder(data_shape, num_classes, latent_dim, hidden=(1000, 1000),
-                     name="encoder"):
-    """x -> [class logits (num_classes), style code (latent_dim)]: one MLP trunk,
-    a softmax head q(y|x) (logits here) and a linear head q(z|x)."""
-    x_in = keras.Input(tuple(data_shape), name="x")
-    h = layers.Flatten()(x_in) if len(data_shape) > 1 else x_in
-    for units in hidden:
-        h = layers.Dense(units)(h)
-        h = layers.LeakyReLU(0.2)(h)
-    logits = layers.Dense(num_classes, name="y_logits")(h)
-    z = layers.Dense(latent_dim, name="z")(h)
-    return keras.Model(x_in, [logits, z], name=name)
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")

@@ -250,10 +250,12 @@ def train(name, args):
     else:
         metrics = evaluate(model, entry["dataset"], wanted, n=args.n, seed=0)
     eval_seconds = time.time() - t1
+    # the command that trains these weights again: the epochs trained (over every
+    # resumed call), not this call's --minutes budget
+    trained = len(history)
     command = (f"KERAS_BACKEND={keras.backend.backend()} python zoo/recipes/train_preset.py "
-               f"{name} --data-dir ../shared/datasets" + (f" --epochs {epochs}" if args.epochs
-                                                         else "")
-               + (f" --minutes {args.minutes:g}" if args.minutes else ""))
+               f"{name} --data-dir ../shared/datasets"
+               + (f" --epochs {trained}" if args.epochs or trained != entry["epochs"] else ""))
     meta = {
         "description": entry["description"] + f"; {entry['dataset']}",
         "dataset": entry["dataset"], "dataset_split": split,

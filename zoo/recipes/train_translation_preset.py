@@ -328,12 +328,14 @@ def train(name, args):
     metrics = measure(model, entry, "test", None, 0, args.data_dir)
     selection = measure(model, entry, "train", args.quick_n, QUICK_SEED, args.data_dir)
     eval_seconds = time.time() - t1
+    # the command that trains these weights again: the epochs trained (over every
+    # resumed call), not this call's --minutes budget
+    trained = len(history)
     command = (f"KERAS_BACKEND={keras.backend.backend()} python "
                f"zoo/recipes/train_translation_preset.py {name} --data-dir ../shared/datasets"
-               + (f" --epochs {epochs}" if args.epochs else "")
+               + (f" --epochs {trained}" if args.epochs or trained != entry["epochs"] else "")
                + (f" --steps-per-epoch {args.steps_per_epoch}" if args.steps_per_epoch
-                  else "")
-               + (f" --minutes {args.minutes:g}" if args.minutes else ""))
+                  else ""))
     meta = {
         "description": entry["description"],
         "task": "translation",

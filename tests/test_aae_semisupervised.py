@@ -7,6 +7,7 @@ import keras
 import numpy as np
 import pytest
 from gan_test_case import GANTestMixin, changed, weights_of
+from paper_runners import load_runner
 
 import keras_gans as kg
 from keras_gans import GANConfigError, GANInputError
@@ -211,15 +212,7 @@ def test_semi_supervised_training_classifies_with_100_labels():
 
 # ------------------------------------------------------------------ the paper's table
 def _paper_runner():
-    import importlib.util
-    import os
-
-    path = os.path.join(os.path.dirname(__file__), "..", "benchmarks", "papers",
-                        "aae_semisupervised.py")
-    spec = importlib.util.spec_from_file_location("aae_semisupervised_runner", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_runner("aae_semisupervised")
 
 
 def test_the_table_runner_draws_balanced_labels():

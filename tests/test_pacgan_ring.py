@@ -7,20 +7,13 @@ scores; the numbers of the real table are in docs/paper_tables.md.
 """
 
 import csv
-import importlib.util
-import os
 
 import numpy as np
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from paper_runners import load_runner
 
 
 def _runner():
-    path = os.path.join(ROOT, "benchmarks", "papers", "pacgan_ring.py")
-    spec = importlib.util.spec_from_file_location("pacgan_ring", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_runner("pacgan_ring")
 
 
 def test_ring_and_scores_have_the_papers_answers():

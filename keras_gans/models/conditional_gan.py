@@ -19,6 +19,10 @@ class ConditionalGAN(AdversarialGAN):
     Generated samples in each phase are conditioned on the real batch's labels,
     so the label distribution of fakes matches the data's. ``fit`` needs labels.
 
+    ``discriminator_options={"conditioning": "projection"}`` gives D the label at
+    its end instead (Miyato & Koyama 2018): score = psi(phi(x)) + <V y, phi(x)>,
+    with a learned class embedding V.
+
     Args:
         num_classes: number of classes (required).
         architecture: ``"mlp"`` (the paper's) or ``"dcgan"`` for images.

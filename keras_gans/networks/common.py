@@ -34,6 +34,13 @@ class DiscriminatorOptions:
             the label, for a conditional discriminator, so each sample keeps
             its label), so the network scores N/m packs of a batch of N; the
             batch size must be a multiple of m. 1 (the default) adds nothing.
+        conditioning: how a conditional discriminator reads its label.
+            ``"input"`` (the default; Mirza & Osindero 2014): the one-hot label
+            joins the input (constant feature maps for images).
+            ``"projection"`` (Miyato & Koyama 2018, "cGANs with Projection
+            Discriminator"): the label enters only at the end, as the inner
+            product of a learned class embedding with the last features,
+            added to the unconditional score. Only for conditional models.
     """
 
     def __init__(
@@ -43,7 +50,14 @@ class DiscriminatorOptions:
         minibatch_discrimination=False,
         minibatch_stddev=False,
         packing=1,
+        conditioning="input",
     ):
+        if conditioning not in CONDITIONING:
+            raise GANConfigError(
+                f"discriminator_options conditioning must be one of {CONDITIONING}; "
+                f"got {conditioning!r}."
+            )
+        self.conditioning = conditioning
         self.spectral_norm = spectral_norm
         self.constraint = constraint
         self.minibatch_discrimination = minibatch_discrimination
@@ -54,6 +68,22 @@ class DiscriminatorOptions:
                 f"discriminator_options packing must be a positive integer (the "
                 f"number of samples per discriminator input); got {packing}."
             )
+        if conditioning == "projection" and self.packing > 1:
+            raise GANConfigError(
+                "discriminator_options conditioning='projection' does not compose with "
+                "packing > 1 (a pack holds several labels); use conditioning='input' "
+                "to pack a conditional discriminator."
+            )
+
+    def label_at_input(self, num_classes):
+        """Whether the one-hot label joins the input (the paper's cGAN)."""
+        if self.conditioning == "projection" and not num_classes:
+            raise GANConfigError(
+                "discriminator_options conditioning='projection' is for conditional "
+                "discriminators (e.g. ConditionalGAN with num_classes=); this one takes "
+                "no label. Remove the option."
+            )
+        return bool(num_classes) and self.conditioning == "input"
 
     def weight_kwargs(self):
         return {
@@ -87,15 +117,31 @@ class DiscriminatorOptions:
         """m samples (with their labels) -> one input; nothing when m = 1."""
         return PackSamples(self.packing, name="packing")(x) if self.packing > 1 else x
 
-    def head(self, x):
-        """The tricks that look across the batch, then the output unit."""
+    def head(self, x, label=None):
+        """The tricks that look across the batch, then the output unit; with
+        ``conditioning="projection"``, plus <embed(label), features>."""
         if self.minibatch_stddev:
             x = MinibatchStdDev()(x)
         if len(x.shape) > 2:
             x = layers.Flatten()(x)
         if self.minibatch_discrimination:
             x = MinibatchDiscrimination()(x)
-        return self.dense(1, name="score")(x)
+        score = self.dense(1, name="score")(x)
+        if self.conditioning != "projection":
+            return score
+        if label is None:
+            self.label_at_input(None)  # raises: projection needs a label
+        # A one-hot label times a bias-free Dense is the class embedding V y.
+        embedding = layers.Dense(x.shape[-1], use_bias=False, name="label_embedding",
+                                 **self.weight_kwargs())
+        if self.spectral_norm:
+            embedding = SpectralNormalization(embedding, name="label_embedding_sn")
+        embedded = embedding(label)
+        projection = layers.Dot(axes=1, name="projection")([x, embedded])
+        return layers.Add(name="conditional_score")([score, projection])
+
+
+CONDITIONING = ("input", "projection")
 
 
 def label_input(num_classes):

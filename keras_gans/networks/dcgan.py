@@ -79,9 +79,11 @@ def dcgan_discriminator(
     x_in = keras.Input(tuple(image_shape), name="x")
     inputs = [x_in]
     x = x_in
+    label = None
     if num_classes:
         label = label_input(num_classes)
         inputs.append(label)
+    if opts.label_at_input(num_classes):
         # One constant feature map per class, concatenated to the image channels.
         maps = layers.Reshape((1, 1, num_classes))(label)
         maps = layers.UpSampling2D(size=tuple(image_shape[:2]))(maps)
@@ -94,7 +96,7 @@ def dcgan_discriminator(
             x = opts.batch_norm()(x)
         x = layers.LeakyReLU(0.2)(x)
         width *= 2
-    out = opts.head(x)
+    out = opts.head(x, label)
     return keras.Model(inputs if num_classes else x_in, out, name=name)
 
 

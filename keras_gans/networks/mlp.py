@@ -50,13 +50,15 @@ def mlp_discriminator(
     x_in = keras.Input(tuple(data_shape), name="x")
     inputs = [x_in]
     x = layers.Flatten()(x_in) if len(data_shape) > 1 else x_in
+    label = None
     if num_classes:
         label = label_input(num_classes)
         inputs.append(label)
+    if opts.label_at_input(num_classes):
         x = layers.Concatenate()([x, label])
     x = opts.pack(x)
     for units in hidden:
         x = opts.dense(units)(x)
         x = layers.LeakyReLU(0.2)(x)
-    out = opts.head(x)
+    out = opts.head(x, label)
     return keras.Model(inputs if num_classes else x_in, out, name=name)

@@ -73,7 +73,7 @@ setup(
         # wheels pin exact versions of the same nvidia-* packages, which need
         # not agree (not checked).
         "cuda": JAX_CUDA + TORCH_CUDA,
-        "dev": ["pytest>=8", "ruff"],
+        "dev": ["pytest>=8", "pytest-xdist>=3", "ruff"],
         # benchmarks/plot.py draws with matplotlib; keras_gans.bench samples
         # peak memory with psutil (and falls back to the process' max RSS).
         "bench": ["matplotlib", "psutil"],

@@ -1,12 +1,39 @@
 import os
 import sys
 
-import numpy as np
-import pytest
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _pin_xdist_worker():
+    """Under pytest-xdist (``-n N``, as run_all_backends.py runs the suite), each
+    worker gets its own share of this process's cores, before any backend is
+    imported: TensorFlow, XLA and torch size their thread pools from the cores a
+    process may use, so N workers each spreading threads over every core would
+    fight over them (two whole backends' suites run side by side on 2 cores were
+    3x slower than one after the other). The processes a test starts inherit the
+    share. ``KERAS_GANS_TEST_PIN=0`` leaves the workers unpinned."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if not worker.startswith("gw") or count < 2 or os.environ.get("KERAS_GANS_TEST_PIN") == "0":
+        return
+    if not hasattr(os, "sched_setaffinity"):
+        return
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < count:
+        return
+    share = cpus[int(worker[2:]) % count::count]
+    os.sched_setaffinity(0, share)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"):
+        os.environ[var] = str(len(share))
+    os.environ["KERAS_GANS_TEST_CORES"] = ",".join(map(str, share))
+
+
+_pin_xdist_worker()
+
+import numpy as np  # after the pinning: numpy starts BLAS threads
+import pytest
 
 if os.environ.get("KERAS_GANS_JAX_CACHE"):
     # The same cache for the JAX processes the tests start (the one-backend

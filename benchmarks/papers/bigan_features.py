@@ -40,12 +40,16 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import sys
 import time
 
 import keras
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from doc_blocks import replace_block  # benchmarks/papers/ is a folder of scripts
+
 BEGIN, END = "<!-- bigan_features:begin -->", "<!-- bigan_features:end -->"
 PAPER = {"bigan_mnist": {"features": 97.39}}  # Table 1, the BiGAN row (percent)
 SPACES = ("codes", "features")
@@ -139,19 +143,6 @@ def markdown(rows, settings):
     return "\n".join(lines)
 
 
-def write_doc(path, block):
-    text = ""
-    if os.path.exists(path):
-        with open(path) as f:
-            text = f.read()
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END):]
-    else:
-        text = text + ("\n" if text else "") + block + "\n"
-    with open(path, "w") as f:
-        f.write(text)
-
-
 def main(argv=None):
     from keras_gans.presets import from_preset
 
@@ -206,7 +197,7 @@ def main(argv=None):
                     f"{ae_seconds / 60:.1f} min, final train MSE {ae_loss:.4f}); "
                     f"`benchmarks/papers/bigan_features.py`, CSV in "
                     f"`benchmarks/results/bigan_features.csv`.")
-        write_doc(args.doc, markdown(rows, settings))
+        replace_block(args.doc, markdown(rows, settings), BEGIN, END)
     return rows
 
 

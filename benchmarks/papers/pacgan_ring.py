@@ -42,6 +42,8 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from doc_blocks import replace_block  # benchmarks/papers/ is a folder of scripts
 
 RADIUS, STD, TRAIN_POINTS, EVAL_SAMPLES = 1.0, 0.01, 100_000, 2500
 ROWS = ("GAN", "PacGAN2", "WGAN-GP", "minibatch discrimination")
@@ -161,16 +163,6 @@ def markdown(table, settings):
     return "\n".join(lines)
 
 
-def write_doc(path, block):
-    text = open(path).read() if os.path.exists(path) else ""
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END):]
-    else:
-        text = text + ("\n" if text else "") + block + "\n"
-    with open(path, "w") as f:
-        f.write(text)
-
-
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--rows", nargs="+", default=list(ROWS), choices=ROWS)
@@ -210,7 +202,7 @@ def main(argv=None):
                 f"MLP {'x'.join(map(str, hidden))}, z of dimension 2")
     block = markdown(summarize(results), settings)
     if not args.tiny:
-        write_doc(args.doc, block)
+        replace_block(args.doc, block, BEGIN, END)
     print(block)
     return results
 

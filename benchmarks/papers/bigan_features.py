@@ -48,7 +48,10 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from doc_blocks import replace_block  # benchmarks/papers/ is a folder of scripts
+from doc_blocks import (  # benchmarks/papers/ is a folder of scripts
+    add_output_arguments,
+    replace_block,
+)
 
 BEGIN, END = "<!-- bigan_features:begin -->", "<!-- bigan_features:end -->"
 PAPER = {"bigan_mnist": {"features": 97.39}}  # Table 1, the BiGAN row (percent)
@@ -153,11 +156,8 @@ def main(argv=None):
     p.add_argument("--ae-epochs", type=int, default=20)
     p.add_argument("--batch-size", type=int, default=100)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--tiny", action="store_true",
-                   help="8x8 digits at 28 px, one autoencoder epoch: checks the runner only")
-    p.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results",
-                                                  "bigan_features.csv"))
-    p.add_argument("--doc", default=os.path.join(ROOT, "docs", "paper_tables.md"))
+    add_output_arguments(p, ROOT, "bigan_features",
+                         "8x8 digits at 28 px, one autoencoder epoch: checks the runner only")
     args = p.parse_args(argv)
     if args.tiny:
         args.ae_epochs = 1

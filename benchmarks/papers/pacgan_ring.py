@@ -43,7 +43,10 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from doc_blocks import replace_block  # benchmarks/papers/ is a folder of scripts
+from doc_blocks import (  # benchmarks/papers/ is a folder of scripts
+    add_output_arguments,
+    replace_block,
+)
 
 RADIUS, STD, TRAIN_POINTS, EVAL_SAMPLES = 1.0, 0.01, 100_000, 2500
 ROWS = ("GAN", "PacGAN2", "WGAN-GP", "minibatch discrimination")
@@ -170,11 +173,8 @@ def main(argv=None):
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--hidden", type=int, nargs="+", default=[256, 256])
-    p.add_argument("--tiny", action="store_true",
-                   help="a few steps on 512 points, one seed: checks the runner only")
-    p.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results",
-                                                  "pacgan_ring.csv"))
-    p.add_argument("--doc", default=os.path.join(ROOT, "docs", "paper_tables.md"))
+    add_output_arguments(p, ROOT, "pacgan_ring",
+                         "a few steps on 512 points, one seed: checks the runner only")
     args = p.parse_args(argv)
 
     import keras

@@ -27,7 +27,6 @@ def _pin_xdist_worker():
     os.sched_setaffinity(0, share)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"):
         os.environ[var] = str(len(share))
-    os.environ["KERAS_GANS_TEST_CORES"] = ",".join(map(str, share))
 
 
 _pin_xdist_worker()

@@ -28,7 +28,7 @@ def xdist_arguments(argv):
     """pytest-xdist's arguments for this machine: one worker per core (at most
     4), files kept whole; none when xdist is missing, there is one core, or the
     caller chose (``-n``/``-p no:xdist`` in ``argv``, KERAS_GANS_TEST_WORKERS)."""
-    if any(a == "-n" or a.startswith(("-n", "--numprocesses")) or "xdist" in a for a in argv):
+    if any(a.startswith(("-n", "--numprocesses")) or "xdist" in a for a in argv):
         return []
     try:
         import xdist  # noqa: F401

@@ -43,8 +43,7 @@ def test_each_worker_is_pinned_to_its_own_cores(monkeypatch, worker, count, cpus
     monkeypatch.setenv("PYTEST_XDIST_WORKER", worker)
     monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", str(count))
     monkeypatch.delenv("KERAS_GANS_TEST_PIN", raising=False)
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
-                "KERAS_GANS_TEST_CORES"):
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(cpus), raising=False)
     monkeypatch.setattr(os, "sched_setaffinity", lambda pid, s: pinned.append(list(s)),
@@ -57,7 +56,7 @@ def test_each_worker_is_pinned_to_its_own_cores(monkeypatch, worker, count, cpus
         assert pinned == [share]
         assert os.environ["TF_NUM_INTRAOP_THREADS"] == str(len(share))
         assert os.environ["OMP_NUM_THREADS"] == str(len(share))
-        assert os.environ["KERAS_GANS_TEST_CORES"] == ",".join(map(str, share))
+        assert os.environ["OPENBLAS_NUM_THREADS"] == str(len(share))
     monkeypatch.setenv("KERAS_GANS_TEST_PIN", "0")
     pinned.clear()
     conftest._pin_xdist_worker()

@@ -65,13 +65,11 @@ def feature_network(encoder):
 
 def spaces(encoder, x, batch_size=500):
     """{"codes": E(x), "features": last hidden layer}, numpy float32."""
+    from keras_gans.models._encoding import batched
+
     feats = feature_network(encoder)
-    out = {"codes": [], "features": []}
-    for i in range(0, len(x), batch_size):
-        b = x[i:i + batch_size]
-        out["codes"].append(keras.ops.convert_to_numpy(encoder(b, training=False)))
-        out["features"].append(keras.ops.convert_to_numpy(feats(b, training=False)))
-    return {k: np.concatenate(v).astype("float32") for k, v in out.items()}
+    return {"codes": batched(lambda b: encoder(b, training=False), [x], batch_size),
+            "features": batched(lambda b: feats(b, training=False), [x], batch_size)}
 
 
 def knn1(train, y_train, test, y_test):
@@ -123,9 +121,8 @@ def measure(name, encoder, train, test, extra=None):
         rows.append({"row": name, "space": space, "dims": tr[space].shape[1],
                      "knn1_percent": round(acc, 2),
                      "paper_percent": PAPER.get(name, {}).get(space, ""),
-                     **(extra or {})})
+                     **(extra or {}), "seconds": round(time.time() - start, 1)})
         print(rows[-1], flush=True)
-    rows[-1]["seconds"] = rows[0]["seconds"] = round(time.time() - start, 1)
     return rows
 
 

@@ -78,11 +78,7 @@ class DiscriminatorOptions:
     def label_at_input(self, num_classes):
         """Whether the one-hot label joins the input (the paper's cGAN)."""
         if self.conditioning == "projection" and not num_classes:
-            raise GANConfigError(
-                "discriminator_options conditioning='projection' is for conditional "
-                "discriminators (e.g. ConditionalGAN with num_classes=); this one takes "
-                "no label. Remove the option."
-            )
+            raise _projection_without_label()
         return bool(num_classes) and self.conditioning == "input"
 
     def weight_kwargs(self):
@@ -130,7 +126,7 @@ class DiscriminatorOptions:
         if self.conditioning != "projection":
             return score
         if label is None:
-            self.label_at_input(None)  # raises: projection needs a label
+            raise _projection_without_label()
         # A one-hot label times a bias-free Dense is the class embedding V y.
         embedding = layers.Dense(x.shape[-1], use_bias=False, name="label_embedding",
                                  **self.weight_kwargs())
@@ -142,6 +138,14 @@ class DiscriminatorOptions:
 
 
 CONDITIONING = ("input", "projection")
+
+
+def _projection_without_label():
+    return GANConfigError(
+        "discriminator_options conditioning='projection' is for conditional "
+        "discriminators (e.g. ConditionalGAN with num_classes=); this one takes "
+        "no label. Remove the option."
+    )
 
 
 def label_input(num_classes):

@@ -1,15 +1,12 @@
-"""Cross-backend one-step case for the conditional GAN with a projection
-discriminator (Miyato & Koyama 2018), DCGAN players.
+"""Cross-backend one-step cases for the conditional GAN, DCGAN players: the
+paper's form (the label as constant maps at D's input) and a projection
+discriminator (Miyato & Koyama 2018).
 
-The paper's form (the label as constant maps at D's input) is not a case yet:
-with these weights its step agrees between TensorFlow and JAX (1e-7) but
-torch's differs by up to 6e-4 in D's first convolution and G's last, while
-D's gradients alone on a fixed batch agree to 1e-6 relative. Traced so far:
-Keras' own BatchNormalization in float64 training mode matches numpy to 1e-14
-on TensorFlow but only to 8e-7 on JAX and 4e-6 on torch (same batch, same
-moments); G's output then differs by 3e-7, and D's first convolution's
-gradient (LeakyReLU kinks over the label maps) turns that into 0.7 %. Open,
-see CHANGELOG (stop 28).
+The input-label case was left out until stop 29: torch's step differed from
+TensorFlow's by 6e-4. The cause was Keras' type promotion, which runs float64
+as float32 on JAX and torch in places (``ops.tanh`` on JAX, BatchNormalization
+on both); ``cross_backend_step.py`` now keeps float64 float64, and the case
+agrees to 1e-8.
 """
 
 import numpy as np
@@ -22,6 +19,10 @@ def cases(batch):
     x = np.tanh(rng.standard_normal((batch, 28, 28, 1))).astype("float32")
     y = (np.arange(batch) % 3).astype("int32")
     return {
+        "conditional_gan_input": (
+            lambda: ConditionalGAN(
+                data_shape=(28, 28, 1), latent_dim=4, num_classes=3, architecture="dcgan"),
+            (x, y)),
         "conditional_gan_projection": (
             lambda: ConditionalGAN(
                 data_shape=(28, 28, 1), latent_dim=4, num_classes=3, architecture="dcgan",

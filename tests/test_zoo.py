@@ -240,3 +240,19 @@ def test_readme_tables_are_the_cards():
             doc = f.read()
         for t in texts:
             assert t in doc, f"{path}: rerun train_preset.py --table"
+
+
+def test_model_options_override_a_recipe_and_say_so():
+    recipe = _recipe("train_preset.py")
+    base = recipe.ENTRIES["conditional_gan_mnist"]
+    before = dict(base["model"])
+    entry = recipe.with_model_options(base, ["matching_aware=true", "ema_decay=0.999",
+                                             'discriminator_options={"spectral_norm": true}'])
+    assert entry["model"] == {**before, "matching_aware": True, "ema_decay": 0.999,
+                              "discriminator_options": {"spectral_norm": True}}
+    assert base["model"] == before  # the recipe itself is untouched
+    assert "matching_aware=true" in entry["description"]
+    assert recipe.with_model_options(base, []) is base
+    assert recipe.model_options(["architecture=mlp"]) == {"architecture": "mlp"}
+    with pytest.raises(SystemExit, match="KEY=VALUE"):
+        recipe.model_options(["matching_aware"])

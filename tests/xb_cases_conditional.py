@@ -1,6 +1,7 @@
 """Cross-backend one-step cases for the conditional GAN, DCGAN players: the
-paper's form (the label as constant maps at D's input) and a projection
-discriminator (Miyato & Koyama 2018).
+paper's form (the label as constant maps at D's input), the same with a
+matching-aware D (Reed et al. 2016) and a projection discriminator (Miyato &
+Koyama 2018).
 
 The input-label case was left out until stop 29: torch's step differed from
 TensorFlow's by 6e-4. The cause was Keras' type promotion, which runs float64
@@ -22,6 +23,11 @@ def cases(batch):
         "conditional_gan_input": (
             lambda: ConditionalGAN(
                 data_shape=(28, 28, 1), latent_dim=4, num_classes=3, architecture="dcgan"),
+            (x, y)),
+        "conditional_gan_matching_aware": (
+            lambda: ConditionalGAN(
+                data_shape=(28, 28, 1), latent_dim=4, num_classes=3, architecture="dcgan",
+                matching_aware=True),
             (x, y)),
         "conditional_gan_projection": (
             lambda: ConditionalGAN(

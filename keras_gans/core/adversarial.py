@@ -223,6 +223,9 @@ class AdversarialGAN(GANModel):
         fake = ops.stop_gradient(self._g(self.sample_latent(n), labels))
         real_out = self._d(self._noisy(self.augment_images(real)), labels)
         fake_out = self._d(self._noisy(self.augment_images(fake)), labels)
+        more_fakes = self.more_fake_outputs(real, labels)
+        if more_fakes is not None:  # each kind of fake weighs the same in the mean
+            fake_out = ops.concatenate([fake_out, more_fakes], axis=0)
         loss = self.loss_spec.d_loss(real_out, fake_out, real_target=1.0 - self.label_smoothing)
         logs = {"d_loss": loss}
         if self.gradient_penalty_weight:
@@ -240,6 +243,10 @@ class AdversarialGAN(GANModel):
                 ops.cast(fake_out, "float32")
             )
         return loss, logs
+
+    def more_fake_outputs(self, real, labels):
+        """D's outputs on more inputs it must call fake (None: none); a
+        subclass hook, e.g. real images with wrong labels."""
 
     def _augmented_critic(self, like):
         """The discriminator as the penalty sees it: D∘T with T's parameters

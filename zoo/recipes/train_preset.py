@@ -197,6 +197,32 @@ def hardware():
     return f"{os.cpu_count()} CPU cores ({cpu}), no GPU"
 
 
+def model_options(pairs):
+    """``--model-option KEY=VALUE`` pairs -> ``{KEY: VALUE}``, VALUE read as JSON
+    (``true``, ``0.999``, ``{"conditioning": "projection"}``), else as a string."""
+    options = {}
+    for pair in pairs or ():
+        key, sep, value = pair.partition("=")
+        if not sep or not key.isidentifier():
+            raise SystemExit(f"--model-option takes KEY=VALUE (e.g. matching_aware=true); "
+                             f"got {pair!r}.")
+        try:
+            options[key] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key] = value
+    return options
+
+
+def with_model_options(entry, pairs):
+    """The recipe ``entry`` with ``--model-option`` overrides of its model arguments."""
+    options = model_options(pairs)
+    if not options:
+        return entry
+    described = ", ".join(f"{k}={json.dumps(v)}" for k, v in options.items())
+    return {**entry, "model": {**entry["model"], **options},
+            "description": entry["description"] + f"; with {described} (--model-option)"}
+
+
 def train(name, args):
     from keras_gans import training
     from keras_gans.callbacks import BestMetricCheckpoint
@@ -205,7 +231,7 @@ def train(name, args):
     from keras_gans.metrics import evaluate
     from keras_gans.presets import round_weights, save_to_preset
 
-    entry = ENTRIES[name]
+    entry = with_model_options(ENTRIES[name], getattr(args, "model_option", None))
     out = os.path.join(args.zoo_dir, name)
     if os.path.exists(os.path.join(out, "metadata.json")) and not args.overwrite:
         raise GANConfigError(f"{out} already holds a preset; pass --overwrite to replace it.")
@@ -255,7 +281,9 @@ def train(name, args):
     trained = len(history)
     command = (f"KERAS_BACKEND={keras.backend.backend()} python zoo/recipes/train_preset.py "
                f"{name} --data-dir ../shared/datasets"
-               + (f" --epochs {trained}" if args.epochs or trained != entry["epochs"] else ""))
+               + (f" --epochs {trained}" if args.epochs or trained != entry["epochs"] else "")
+               + "".join(f" --model-option '{pair}'"
+                         for pair in getattr(args, "model_option", None) or ()))
     meta = {
         "description": entry["description"] + f"; {entry['dataset']}",
         "dataset": entry["dataset"], "dataset_split": split,
@@ -501,6 +529,10 @@ def main(argv=None):
                    help="store these trained entries as float16 (measured again)")
     p.add_argument("--table", action="store_true",
                    help="rewrite the zoo table in zoo/README.md and README.md")
+    p.add_argument("--model-option", action="append", default=[], metavar="KEY=VALUE",
+                   help="override one model argument of the recipe, VALUE in JSON (e.g. "
+                        "matching_aware=true); the card's recipe, description and "
+                        "settings record it. Repeat for several.")
     p.add_argument("--anchor", default=os.path.join(ROOT, "zoo", "anchor.json"),
                    help="the anchor's measurement (anchor_tf_tutorial_dcgan.py's anchor.json)")
     args = p.parse_args(argv)

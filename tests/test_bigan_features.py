@@ -9,6 +9,7 @@ import csv
 
 import keras
 import numpy as np
+import pytest
 from paper_runners import load_runner
 
 import keras_gans
@@ -45,3 +46,21 @@ def test_tiny_run_writes_a_row_per_feature_space(tmp_path):
     assert int(rows[1]["dims"]) == 50 and int(rows[2]["dims"]) == 1024
     assert rows[2]["paper_percent"] == "97.39"
     assert not (tmp_path / "t.md").exists()  # --tiny leaves the docs alone
+
+
+def test_keep_baselines_measures_only_the_preset(tmp_path, monkeypatch):
+    runner = load_runner("bigan_features")
+    out = tmp_path / "bigan.csv"
+    args = ["--tiny", "--out", str(out), "--doc", str(tmp_path / "t.md")]
+    with pytest.raises(SystemExit, match="run once without --keep-baselines"):
+        runner.main([*args, "--keep-baselines"])
+    first = runner.main(args)
+
+    def no_training(*a, **k):
+        raise AssertionError("--keep-baselines trained the autoencoder again")
+
+    monkeypatch.setattr(runner, "train_autoencoder", no_training)
+    again = runner.main([*args, "--keep-baselines"])
+    assert [(r["row"], r["space"]) for r in again] == [(r["row"], r["space"]) for r in first]
+    for a, b in zip(first, again):
+        assert a["knn1_percent"] == pytest.approx(b["knn1_percent"]), (a, b)

@@ -221,9 +221,10 @@ class AdversarialGAN(GANModel):
         real, labels = batch["x"], batch["y"]
         n = ops.shape(real)[0]
         fake = ops.stop_gradient(self._g(self.sample_latent(n), labels))
-        real_out = self._d(self._noisy(self.augment_images(real)), labels)
+        real_seen = self._noisy(self.augment_images(real))
+        real_out = self._d(real_seen, labels)
         fake_out = self._d(self._noisy(self.augment_images(fake)), labels)
-        more_fakes = self.more_fake_outputs(real, labels)
+        more_fakes = self.more_fake_outputs(real_seen, labels)
         if more_fakes is not None:  # each kind of fake weighs the same in the mean
             fake_out = ops.concatenate([fake_out, more_fakes], axis=0)
         loss = self.loss_spec.d_loss(real_out, fake_out, real_target=1.0 - self.label_smoothing)
@@ -244,9 +245,10 @@ class AdversarialGAN(GANModel):
             )
         return loss, logs
 
-    def more_fake_outputs(self, real, labels):
+    def more_fake_outputs(self, real_seen, labels):
         """D's outputs on more inputs it must call fake (None: none); a
-        subclass hook, e.g. real images with wrong labels."""
+        subclass hook, e.g. real images with wrong labels. ``real_seen`` is
+        the real batch as D just saw it (augmented, with instance noise)."""
 
     def _augmented_critic(self, like):
         """The discriminator as the penalty sees it: D∘T with T's parameters

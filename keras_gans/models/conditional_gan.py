@@ -78,10 +78,10 @@ class ConditionalGAN(AdversarialGAN):
         wrong = (ops.cast(ids, "int32") + shift) % self.num_classes
         return ops.one_hot(wrong, self.num_classes, dtype=labels.dtype)
 
-    def more_fake_outputs(self, real, labels):
+    def more_fake_outputs(self, real_seen, labels):
         if not self.matching_aware:
             return None
-        return self._d(self._noisy(self.augment_images(real)), self.wrong_labels(labels))
+        return self._d(real_seen, self.wrong_labels(labels))
 
     def default_optimizer(self, player):
         return keras.optimizers.Adam(2e-4, beta_1=0.5)

@@ -231,7 +231,7 @@ def train(name, args):
     from keras_gans.metrics import evaluate
     from keras_gans.presets import round_weights, save_to_preset
 
-    entry = with_model_options(ENTRIES[name], getattr(args, "model_option", None))
+    entry = with_model_options(ENTRIES[name], args.model_option)
     out = os.path.join(args.zoo_dir, name)
     if os.path.exists(os.path.join(out, "metadata.json")) and not args.overwrite:
         raise GANConfigError(f"{out} already holds a preset; pass --overwrite to replace it.")
@@ -283,7 +283,7 @@ def train(name, args):
                f"{name} --data-dir ../shared/datasets"
                + (f" --epochs {trained}" if args.epochs or trained != entry["epochs"] else "")
                + "".join(f" --model-option '{pair}'"
-                         for pair in getattr(args, "model_option", None) or ()))
+                         for pair in args.model_option))
     meta = {
         "description": entry["description"] + f"; {entry['dataset']}",
         "dataset": entry["dataset"], "dataset_split": split,

@@ -256,3 +256,21 @@ def test_model_options_override_a_recipe_and_say_so():
     assert recipe.model_options(["architecture=mlp"]) == {"architecture": "mlp"}
     with pytest.raises(SystemExit, match="KEY=VALUE"):
         recipe.model_options(["matching_aware"])
+
+
+def test_optimizer_overrides_build_the_named_keras_optimizer_and_say_so():
+    recipe = _recipe("train_preset.py")
+    base = recipe.ENTRIES["wgan_fashion_mnist"]
+    entry = recipe.with_model_options(
+        base, [], ['discriminator={"class": "RMSprop", "learning_rate": 0.0002}',
+                   'generator={"learning_rate": 0.0001, "beta_1": 0.5}'])
+    assert "optimizers" not in base  # the recipe itself is untouched
+    assert "(--optimizer)" in entry["description"] and "RMSprop" in entry["description"]
+    built = recipe.optimizers(entry)
+    d, g = built["discriminator_optimizer"], built["generator_optimizer"]
+    assert type(d).__name__ == "RMSprop" and float(d.learning_rate) == pytest.approx(2e-4)
+    assert type(g).__name__ == "Adam" and float(g.beta_1) == pytest.approx(0.5)
+    with pytest.raises(SystemExit, match="keras.optimizers"):
+        recipe.optimizers({"optimizers": {"generator": {"class": "Nope"}}})
+    with pytest.raises(SystemExit, match="PLAYER=JSON"):
+        recipe.with_model_options(base, [], ["generator=0.001"])

@@ -180,10 +180,19 @@ def build(entry, x_shape, seed):
 def optimizers(entry):
     """``compile``'s optimizers from an entry's ``"optimizers"``: ``{player:
     {"learning_rate": ..., "beta_1": ..., "beta_2": ...}}``, Adam for each
-    player named (two time-scales, TTUR: Heusel et al. 2017), the variant's
+    player named (two time-scales, TTUR: Heusel et al. 2017) unless its
+    ``"class"`` names another Keras optimizer (``"RMSprop"``), the variant's
     paper default for the others; no key: the paper's for every player."""
-    return {f"{player}_optimizer": keras.optimizers.Adam(**kwargs)
-            for player, kwargs in (entry.get("optimizers") or {}).items()}
+    out = {}
+    for player, kwargs in (entry.get("optimizers") or {}).items():
+        kwargs = dict(kwargs)
+        name = kwargs.pop("class", "Adam")
+        cls = getattr(keras.optimizers, name, None)
+        if not (isinstance(cls, type) and issubclass(cls, keras.optimizers.Optimizer)):
+            raise SystemExit(f"optimizer class {name!r} of player {player!r} is not a "
+                             "keras.optimizers optimizer (e.g. Adam, RMSprop, SGD).")
+        out[f"{player}_optimizer"] = cls(**kwargs)
+    return out
 
 
 def hardware():
@@ -213,14 +222,28 @@ def model_options(pairs):
     return options
 
 
-def with_model_options(entry, pairs):
-    """The recipe ``entry`` with ``--model-option`` overrides of its model arguments."""
+def with_model_options(entry, pairs, optimizer_pairs=()):
+    """The recipe ``entry`` with ``--model-option`` overrides of its model
+    arguments and ``--optimizer PLAYER=JSON`` overrides of its players'
+    optimizers (``discriminator={"class": "RMSprop", "learning_rate": 2e-4}``)."""
     options = model_options(pairs)
-    if not options:
+    chosen = model_options(optimizer_pairs)
+    for player, kwargs in chosen.items():
+        if not isinstance(kwargs, dict):
+            raise SystemExit(f"--optimizer takes PLAYER=JSON object (e.g. generator="
+                             f'\'{{"class": "RMSprop", "learning_rate": 2e-4}}\'); got '
+                             f"{player}={kwargs!r}.")
+    if not options and not chosen:
         return entry
     described = ", ".join(f"{k}={json.dumps(v)}" for k, v in options.items())
-    return {**entry, "model": {**entry["model"], **options},
-            "description": entry["description"] + f"; with {described} (--model-option)"}
+    entry = {**entry, "model": {**entry["model"], **options}}
+    if options:
+        entry["description"] += f"; with {described} (--model-option)"
+    if chosen:
+        entry["optimizers"] = {**(entry.get("optimizers") or {}), **chosen}
+        entry["description"] += "; optimizers " + ", ".join(
+            f"{p}={json.dumps(k)}" for p, k in chosen.items()) + " (--optimizer)"
+    return entry
 
 
 def train(name, args):
@@ -231,7 +254,7 @@ def train(name, args):
     from keras_gans.metrics import evaluate
     from keras_gans.presets import round_weights, save_to_preset
 
-    entry = with_model_options(ENTRIES[name], args.model_option)
+    entry = with_model_options(ENTRIES[name], args.model_option, args.optimizer)
     out = os.path.join(args.zoo_dir, name)
     if os.path.exists(os.path.join(out, "metadata.json")) and not args.overwrite:
         raise GANConfigError(f"{out} already holds a preset; pass --overwrite to replace it.")
@@ -283,7 +306,8 @@ def train(name, args):
                f"{name} --data-dir ../shared/datasets"
                + (f" --epochs {trained}" if args.epochs or trained != entry["epochs"] else "")
                + "".join(f" --model-option '{pair}'"
-                         for pair in args.model_option))
+                         for pair in args.model_option)
+               + "".join(f" --optimizer '{pair}'" for pair in args.optimizer))
     meta = {
         "description": entry["description"] + f"; {entry['dataset']}",
         "dataset": entry["dataset"], "dataset_split": split,
@@ -533,6 +557,10 @@ def main(argv=None):
                    help="override one model argument of the recipe, VALUE in JSON (e.g. "
                         "matching_aware=true); the card's recipe, description and "
                         "settings record it. Repeat for several.")
+    p.add_argument("--optimizer", action="append", default=[], metavar="PLAYER=JSON",
+                   help="one player's optimizer, e.g. discriminator='{\"class\": "
+                        "\"RMSprop\", \"learning_rate\": 2e-4}' (Adam when no class); "
+                        "the card records it. Repeat for several players.")
     p.add_argument("--anchor", default=os.path.join(ROOT, "zoo", "anchor.json"),
                    help="the anchor's measurement (anchor_tf_tutorial_dcgan.py's anchor.json)")
     args = p.parse_args(argv)

@@ -46,6 +46,36 @@ class TestWGAN(TestDCGAN):
         return kg.WGAN(data_shape=(28, 28, 1), latent_dim=8, filters=8, n_critic=2, seed=seed)
 
 
+class TestWGANNoCriticBatchNorm(TestDCGAN):
+    def make_model(self, seed=1):
+        return kg.WGAN(data_shape=(28, 28, 1), latent_dim=8, filters=8, n_critic=2,
+                       critic_batch_norm=False, seed=seed)
+
+
+def _batch_norms(network):
+    return [layer for layer in network.layers if "BatchNormalization" in type(layer).__name__]
+
+
+class TestCriticBatchNorm:
+    def test_overrides_the_variant_default_and_is_saved(self):
+        default = kg.WGAN(data_shape=(28, 28, 1), latent_dim=8, filters=8, seed=0)
+        plain = kg.WGAN(data_shape=(28, 28, 1), latent_dim=8, filters=8, seed=0,
+                        critic_batch_norm=False)
+        assert _batch_norms(default.discriminator) and not _batch_norms(plain.discriminator)
+        assert _batch_norms(plain.generator)  # only the critic changes
+        # the paper default stays out of the config, so existing presets' configs are unchanged
+        assert "critic_batch_norm" not in default.get_config()
+        assert plain.get_config()["critic_batch_norm"] is False
+        again = kg.WGAN.from_config(plain.get_config())
+        assert again.critic_batch_norm is False and not _batch_norms(again.discriminator)
+        # WGAN-GP's paper default is no BatchNorm; asking for it builds one
+        with_bn = kg.WGANGP(data_shape=(28, 28, 1), latent_dim=8, filters=8, seed=0,
+                            critic_batch_norm=True)
+        assert _batch_norms(with_bn.discriminator)
+        assert not _batch_norms(kg.WGANGP(data_shape=(28, 28, 1), latent_dim=8, filters=8,
+                                          seed=0).discriminator)
+
+
 class TestWGANGP(TestDCGAN):
     def make_model(self, seed=1):
         return kg.WGANGP(data_shape=(28, 28, 1), latent_dim=8, filters=8, n_critic=2, seed=seed)

@@ -16,12 +16,17 @@ class ConvolutionalGAN(AdversarialGAN):
     Args:
         filters: width of the discriminator's first layer (the generator's
             last); each further layer doubles it.
+        critic_batch_norm: BatchNorm in the built discriminator; None = the
+            variant's paper default (the class attribute).
     """
 
     critic_batch_norm = True
 
-    def __init__(self, generator=None, discriminator=None, *, filters=64, **kwargs):
+    def __init__(self, generator=None, discriminator=None, *, filters=64,
+                 critic_batch_norm=None, **kwargs):
         self.filters = int(filters)
+        if critic_batch_norm is not None:
+            self.critic_batch_norm = bool(critic_batch_norm)
         super().__init__(generator, discriminator, **kwargs)
 
     def build_networks(self, data_shape):
@@ -30,4 +35,7 @@ class ConvolutionalGAN(AdversarialGAN):
                             discriminator_options=self.discriminator_options)
 
     def get_config(self):
-        return {**super().get_config(), "filters": self.filters}
+        config = {**super().get_config(), "filters": self.filters}
+        if self.critic_batch_norm != type(self).critic_batch_norm:
+            config["critic_batch_norm"] = self.critic_batch_norm
+        return config

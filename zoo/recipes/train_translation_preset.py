@@ -42,7 +42,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras
 import numpy as np
-from train_preset import LICENSES, WEIGHTS_DTYPE, common_arguments, hardware
+from train_preset import LICENSES, WEIGHTS_DTYPE, common_arguments, hardware, with_model_options
 
 LICENSES = dict(LICENSES, usps="USPS (Hull 1994), as distributed with The Elements of "
                                "Statistical Learning; no explicit license",
@@ -295,7 +295,7 @@ def train(name, args):
     from keras_gans.errors import GANConfigError
     from keras_gans.presets import round_weights, save_to_preset
 
-    entry = dict(ENTRIES[name])
+    entry = dict(with_model_options(ENTRIES[name], getattr(args, "model_option", ())))
     if args.steps_per_epoch:
         entry["steps_per_epoch"] = args.steps_per_epoch
     out = os.path.join(args.zoo_dir, name)
@@ -335,7 +335,10 @@ def train(name, args):
                f"zoo/recipes/train_translation_preset.py {name} --data-dir ../shared/datasets"
                + (f" --epochs {trained}" if args.epochs or trained != entry["epochs"] else "")
                + (f" --steps-per-epoch {args.steps_per_epoch}" if args.steps_per_epoch
-                  else ""))
+                  else "")
+               + (f" --quick-n {args.quick_n}" if args.quick_n != 1000 else "")
+               + "".join(f" --model-option '{pair}'"
+                         for pair in getattr(args, "model_option", ())))
     meta = {
         "description": entry["description"],
         "task": "translation",
@@ -397,6 +400,9 @@ def main(argv=None):
                    help="override the recipe's steps per epoch")
     p.add_argument("--quick-n", type=int, default=1000,
                    help="source train images per direction of the per-epoch selection")
+    p.add_argument("--model-option", action="append", default=[], metavar="KEY=VALUE",
+                   help="override one model argument of the recipe, VALUE in JSON (e.g. "
+                        "ema_decay=0.999); the card's recipe and description record it")
     args = p.parse_args(argv)
     unknown = [n for n in args.names if n not in ENTRIES]
     if unknown:

@@ -287,7 +287,8 @@ def train(name, args):
     # checkpoint in the run folder (a rerun resumes), history.json, the best epoch
     done = training.train(model, data, run, epochs=epochs, resume=True,
                           steps_per_epoch=entry.get("steps_per_epoch"), best=best,
-                          minutes=args.minutes, verbose=2, save_model=False)
+                          minutes=args.minutes, verbose=2, save_model=False,
+                          learning_rate=args.learning_rate)
     history, train_seconds, best_record = done.history, done.seconds, done.best
     model.load_weights(best_path)
     round_weights(model, WEIGHTS_DTYPE)  # measure what ships
@@ -307,7 +308,8 @@ def train(name, args):
                + (f" --epochs {trained}" if args.epochs or trained != entry["epochs"] else "")
                + "".join(f" --model-option '{pair}'"
                          for pair in args.model_option)
-               + "".join(f" --optimizer '{pair}'" for pair in args.optimizer))
+               + "".join(f" --optimizer '{pair}'" for pair in args.optimizer)
+               + (f" --learning-rate {args.learning_rate:g}" if args.learning_rate else ""))
     meta = {
         "description": entry["description"] + f"; {entry['dataset']}",
         "dataset": entry["dataset"], "dataset_split": split,
@@ -561,6 +563,10 @@ def main(argv=None):
                    help="one player's optimizer, e.g. discriminator='{\"class\": "
                         "\"RMSprop\", \"learning_rate\": 2e-4}' (Adam when no class); "
                         "the card records it. Repeat for several players.")
+    p.add_argument("--learning-rate", type=float, default=None,
+                   help="every player's learning rate from this call on, set after a "
+                        "resumed run's restore (a later stage of a run: say so in the "
+                        "card's note, since the recipe line then holds the last stage's)")
     p.add_argument("--anchor", default=os.path.join(ROOT, "zoo", "anchor.json"),
                    help="the anchor's measurement (anchor_tf_tutorial_dcgan.py's anchor.json)")
     args = p.parse_args(argv)

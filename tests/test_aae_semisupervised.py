@@ -210,6 +210,26 @@ def test_semi_supervised_training_classifies_with_100_labels():
         "reconstruction_loss"][0]
 
 
+def test_input_noise_reaches_the_encoder_in_training_only(digits8):
+    x = digits8[0][:16]
+    model = kg.SemiSupervisedAAE(data_shape=(8, 8, 1), num_classes=10, latent_dim=4,
+                                 hidden=(16,), input_noise=0.5, seed=0)
+    plain = kg.SemiSupervisedAAE(data_shape=(8, 8, 1), num_classes=10, latent_dim=4,
+                                 hidden=(16,), seed=0)
+    logits_a = keras.ops.convert_to_numpy(model._codes(keras.ops.convert_to_tensor(x))[0])
+    logits_b = keras.ops.convert_to_numpy(model._codes(keras.ops.convert_to_tensor(x))[0])
+    assert np.abs(logits_a - logits_b).max() > 1e-3  # a fresh draw each time
+    clean = keras.ops.convert_to_numpy(plain._codes(keras.ops.convert_to_tensor(x))[0])
+    again = keras.ops.convert_to_numpy(plain._codes(keras.ops.convert_to_tensor(x))[0])
+    np.testing.assert_array_equal(clean, again)  # off: the encoder sees x itself
+    np.testing.assert_array_equal(model.class_probabilities(x), model.class_probabilities(x))
+    assert model.get_config()["input_noise"] == 0.5
+    assert "input_noise" not in plain.get_config()  # older configs are unchanged
+    assert kg.SemiSupervisedAAE.from_config(model.get_config()).input_noise == 0.5
+    with pytest.raises(GANConfigError, match="input_noise"):
+        kg.SemiSupervisedAAE(data_shape=(8, 8, 1), input_noise=-1.0)
+
+
 # ------------------------------------------------------------------ the paper's table
 def _paper_runner():
     return load_runner("aae_semisupervised")

@@ -77,6 +77,9 @@ def main(argv=None):
     p.add_argument("--batch-size", type=int, default=100)
     p.add_argument("--latent-dim", type=int, default=None,
                    help="style z (default 10; 5 for clustering)")
+    p.add_argument("--input-noise", type=float, default=0.0,
+                   help="σ of Gaussian noise on the encoder's input in training (images in "
+                        "[-1, 1]); 0 = the paper's setting. The CSV's row says it.")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--run-dir", required=True)
     p.add_argument("--csv", default=CSV)
@@ -92,7 +95,7 @@ def main(argv=None):
     k = args.clusters if clustering else 10
     model = SemiSupervisedAAE(data_shape=x.shape[1:], num_classes=k,
                               latent_dim=args.latent_dim or (5 if clustering else 10),
-                              seed=args.seed)
+                              input_noise=args.input_noise, seed=args.seed)
     model.compile()
     if clustering:
         data, name = EpochShuffled(x, batch_size=args.batch_size, seed=args.seed), \
@@ -115,7 +118,7 @@ def main(argv=None):
                 resume=True, measures=[TestError()], minutes=args.minutes, verbose=2)
     last = run.history[-1]
     result = {
-        "row": name, "backend": keras.backend.backend(), "seed": args.seed,
+        "row": name + (f" input_noise={args.input_noise:g}" if args.input_noise else ""), "backend": keras.backend.backend(), "seed": args.seed,
         "epochs": last["epoch"], "steps": sum(int(h["steps"]) for h in run.history),
         "train_seconds": round(sum(h["seconds"] for h in run.history), 1),
         "test_error_percent": round(last["test_error_percent"], 2),

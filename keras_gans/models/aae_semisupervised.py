@@ -67,6 +67,11 @@ class SemiSupervisedAAE(GANModel):
         latent_dim: size of the style z.
         hidden: widths of the MLP layers of all four networks.
         reconstruction_weight, classification_weight: scales of those losses.
+        input_noise: σ of Gaussian noise added to the encoder's input in every
+            training phase, in the data's units (images in [-1, 1]); the
+            reconstruction target stays the clean image (a denoising
+            autoencoder). 0 = off, the paper's setting. A regulariser against
+            memorising a few labelled images; inference never adds it.
         seed: seed of the model's ``keras.random.SeedGenerator``.
 
     Example:
@@ -89,7 +94,8 @@ class SemiSupervisedAAE(GANModel):
 
     def __init__(self, encoder=None, decoder=None, discriminator_y=None, discriminator_z=None,
                  *, data_shape=None, num_classes=10, latent_dim=10, hidden=(1000, 1000),
-                 reconstruction_weight=1.0, classification_weight=1.0, seed=None, **kwargs):
+                 reconstruction_weight=1.0, classification_weight=1.0, input_noise=0.0,
+                 seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         if not num_classes or int(num_classes) < 2:
             raise GANConfigError(
@@ -97,6 +103,9 @@ class SemiSupervisedAAE(GANModel):
                 f"{num_classes!r}.")
         if min(reconstruction_weight, classification_weight) < 0:
             raise GANConfigError("reconstruction_weight and classification_weight must be >= 0.")
+        if not input_noise >= 0:
+            raise GANConfigError(f"input_noise is a standard deviation, >= 0; got {input_noise!r}.")
+        self.input_noise = float(input_noise)
         self.num_classes = int(num_classes)
         self.latent_dim = int(latent_dim)
         self.hidden = tuple(hidden)
@@ -218,6 +227,9 @@ class SemiSupervisedAAE(GANModel):
         return phases
 
     def _codes(self, x):
+        if self.input_noise:
+            x = x + ops.cast(self.input_noise, x.dtype) * ops.cast(
+                self.random_normal(ops.shape(x)), x.dtype)
         logits, z = self.encoder(x, training=True)
         return logits, ops.softmax(ops.cast(logits, "float32")), z
 
@@ -328,4 +340,6 @@ class SemiSupervisedAAE(GANModel):
             reconstruction_weight=self.reconstruction_weight,
             classification_weight=self.classification_weight,
         )
+        if self.input_noise:  # absent at its default, so older configs are unchanged
+            config["input_noise"] = self.input_noise
         return config

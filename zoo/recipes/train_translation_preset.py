@@ -42,7 +42,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras
 import numpy as np
-from train_preset import LICENSES, WEIGHTS_DTYPE, common_arguments, hardware, with_model_options
+from train_preset import (
+    LICENSES,
+    WEIGHTS_DTYPE,
+    common_arguments,
+    hardware,
+    with_model_options,
+)
 
 LICENSES = dict(LICENSES, usps="USPS (Hull 1994), as distributed with The Elements of "
                                "Statistical Learning; no explicit license",

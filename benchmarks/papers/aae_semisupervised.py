@@ -80,6 +80,10 @@ def main(argv=None):
     p.add_argument("--input-noise", type=float, default=0.0,
                    help="σ of Gaussian noise on the encoder's input in training (images in "
                         "[-1, 1]); 0 = the paper's setting. The CSV's row says it.")
+    p.add_argument("--reconstruction-weight", type=float, default=1.0,
+                   help="scale of the reconstruction loss (the encoder's one Adam serves "
+                        "three phases, so this sets the phases' balance); the CSV's row "
+                        "says it when not 1")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--run-dir", required=True)
     p.add_argument("--csv", default=CSV)
@@ -95,7 +99,8 @@ def main(argv=None):
     k = args.clusters if clustering else 10
     model = SemiSupervisedAAE(data_shape=x.shape[1:], num_classes=k,
                               latent_dim=args.latent_dim or (5 if clustering else 10),
-                              input_noise=args.input_noise, seed=args.seed)
+                              input_noise=args.input_noise,
+                              reconstruction_weight=args.reconstruction_weight, seed=args.seed)
     model.compile()
     if clustering:
         data, name = EpochShuffled(x, batch_size=args.batch_size, seed=args.seed), \
@@ -118,7 +123,9 @@ def main(argv=None):
                 resume=True, measures=[TestError()], minutes=args.minutes, verbose=2)
     last = run.history[-1]
     result = {
-        "row": name + (f" input_noise={args.input_noise:g}" if args.input_noise else ""), "backend": keras.backend.backend(), "seed": args.seed,
+        "row": name + (f" input_noise={args.input_noise:g}" if args.input_noise else "")
+        + (f" reconstruction_weight={args.reconstruction_weight:g}"
+           if args.reconstruction_weight != 1 else ""), "backend": keras.backend.backend(), "seed": args.seed,
         "epochs": last["epoch"], "steps": sum(int(h["steps"]) for h in run.history),
         "train_seconds": round(sum(h["seconds"] for h in run.history), 1),
         "test_error_percent": round(last["test_error_percent"], 2),

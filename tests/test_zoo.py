@@ -274,3 +274,18 @@ def test_optimizer_overrides_build_the_named_keras_optimizer_and_say_so():
         recipe.optimizers({"optimizers": {"generator": {"class": "Nope"}}})
     with pytest.raises(SystemExit, match="PLAYER=JSON"):
         recipe.with_model_options(base, [], ["generator=0.001"])
+
+
+def test_both_recipes_record_their_option_flags_in_the_card_line():
+    import argparse
+
+    recipe = _recipe("train_preset.py")
+    p = argparse.ArgumentParser()
+    recipe.common_arguments(p, recipe.ENTRIES)
+    args = p.parse_args(["dtn_usps_mnist", "--model-option", "ema_decay=0.999"])
+    # the translation recipe's arguments: no --optimizer or --learning-rate
+    assert recipe.recorded_options(args) == " --model-option 'ema_decay=0.999'"
+    args.optimizer, args.learning_rate = ['generator={"learning_rate": 0.001}'], 5e-4
+    assert recipe.recorded_options(args) == (
+        " --model-option 'ema_decay=0.999' --optimizer 'generator={\"learning_rate\": 0.001}'"
+        " --learning-rate 0.0005")

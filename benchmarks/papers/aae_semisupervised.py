@@ -123,9 +123,11 @@ def main(argv=None):
                 resume=True, measures=[TestError()], minutes=args.minutes, verbose=2)
     last = run.history[-1]
     result = {
-        "row": name + (f" input_noise={args.input_noise:g}" if args.input_noise else "")
-        + (f" reconstruction_weight={args.reconstruction_weight:g}"
-           if args.reconstruction_weight != 1 else ""), "backend": keras.backend.backend(), "seed": args.seed,
+        "row": " ".join([name]
+                        + ([f"input_noise={args.input_noise:g}"] if args.input_noise else [])
+                        + ([f"reconstruction_weight={args.reconstruction_weight:g}"]
+                           if args.reconstruction_weight != 1 else [])),
+        "backend": keras.backend.backend(), "seed": args.seed,
         "epochs": last["epoch"], "steps": sum(int(h["steps"]) for h in run.history),
         "train_seconds": round(sum(h["seconds"] for h in run.history), 1),
         "test_error_percent": round(last["test_error_percent"], 2),

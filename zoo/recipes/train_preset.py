@@ -306,10 +306,7 @@ def train(name, args):
     command = (f"KERAS_BACKEND={keras.backend.backend()} python zoo/recipes/train_preset.py "
                f"{name} --data-dir ../shared/datasets"
                + (f" --epochs {trained}" if args.epochs or trained != entry["epochs"] else "")
-               + "".join(f" --model-option '{pair}'"
-                         for pair in args.model_option)
-               + "".join(f" --optimizer '{pair}'" for pair in args.optimizer)
-               + (f" --learning-rate {args.learning_rate:g}" if args.learning_rate else ""))
+               + recorded_options(args))
     meta = {
         "description": entry["description"] + f"; {entry['dataset']}",
         "dataset": entry["dataset"], "dataset_split": split,
@@ -544,6 +541,21 @@ def common_arguments(p, entries):
                    help="stop after the epoch that passes this wall-clock budget")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--overwrite", action="store_true")
+    p.add_argument("--model-option", action="append", default=[], metavar="KEY=VALUE",
+                   help="override one model argument of the recipe, VALUE in JSON (e.g. "
+                        "matching_aware=true); the card's recipe, description and "
+                        "settings record it. Repeat for several.")
+
+
+def recorded_options(args):
+    """The ``--model-option`` (and, where the recipe has them, ``--optimizer``
+    and ``--learning-rate``) flags of this call, as the card's recipe line
+    writes them."""
+    out = "".join(f" --model-option '{pair}'" for pair in args.model_option)
+    out += "".join(f" --optimizer '{pair}'" for pair in getattr(args, "optimizer", ()))
+    if getattr(args, "learning_rate", None):
+        out += f" --learning-rate {args.learning_rate:g}"
+    return out
 
 
 def main(argv=None):
@@ -555,10 +567,6 @@ def main(argv=None):
                    help="store these trained entries as float16 (measured again)")
     p.add_argument("--table", action="store_true",
                    help="rewrite the zoo table in zoo/README.md and README.md")
-    p.add_argument("--model-option", action="append", default=[], metavar="KEY=VALUE",
-                   help="override one model argument of the recipe, VALUE in JSON (e.g. "
-                        "matching_aware=true); the card's recipe, description and "
-                        "settings record it. Repeat for several.")
     p.add_argument("--optimizer", action="append", default=[], metavar="PLAYER=JSON",
                    help="one player's optimizer, e.g. discriminator='{\"class\": "
                         "\"RMSprop\", \"learning_rate\": 2e-4}' (Adam when no class); "

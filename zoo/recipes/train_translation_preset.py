@@ -47,6 +47,7 @@ from train_preset import (
     WEIGHTS_DTYPE,
     common_arguments,
     hardware,
+    recorded_options,
     with_model_options,
 )
 
@@ -301,7 +302,7 @@ def train(name, args):
     from keras_gans.errors import GANConfigError
     from keras_gans.presets import round_weights, save_to_preset
 
-    entry = dict(with_model_options(ENTRIES[name], getattr(args, "model_option", ())))
+    entry = dict(with_model_options(ENTRIES[name], args.model_option))
     if args.steps_per_epoch:
         entry["steps_per_epoch"] = args.steps_per_epoch
     out = os.path.join(args.zoo_dir, name)
@@ -343,8 +344,7 @@ def train(name, args):
                + (f" --steps-per-epoch {args.steps_per_epoch}" if args.steps_per_epoch
                   else "")
                + (f" --quick-n {args.quick_n}" if args.quick_n != 1000 else "")
-               + "".join(f" --model-option '{pair}'"
-                         for pair in getattr(args, "model_option", ())))
+               + recorded_options(args))
     meta = {
         "description": entry["description"],
         "task": "translation",
@@ -406,9 +406,6 @@ def main(argv=None):
                    help="override the recipe's steps per epoch")
     p.add_argument("--quick-n", type=int, default=1000,
                    help="source train images per direction of the per-epoch selection")
-    p.add_argument("--model-option", action="append", default=[], metavar="KEY=VALUE",
-                   help="override one model argument of the recipe, VALUE in JSON (e.g. "
-                        "ema_decay=0.999); the card's recipe and description record it")
     args = p.parse_args(argv)
     unknown = [n for n in args.names if n not in ENTRIES]
     if unknown:

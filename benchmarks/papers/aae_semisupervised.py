@@ -59,14 +59,8 @@ def balanced_labels(y, per_class, seed):
     return out
 
 
-def main(argv=None):
-    import keras
-
-    from keras_gans import SemiSupervisedAAE
-    from keras_gans.data import EpochShuffled, SemiSupervisedBatches, load
-    from keras_gans.metrics import cluster_accuracy
-    from keras_gans.training import train
-
+def parser():
+    """The runner's arguments (``zoo/recipes/aae_semisupervised_mnist.py`` adds its own)."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     row = p.add_mutually_exclusive_group(required=True)
     row.add_argument("--labels", choices=("100", "1000", "all"))
@@ -88,7 +82,28 @@ def main(argv=None):
     p.add_argument("--run-dir", required=True)
     p.add_argument("--csv", default=CSV)
     p.add_argument("--tiny", action="store_true")
-    args = p.parse_args(argv)
+    return p
+
+
+def row_options(args):
+    """The settings that differ from the paper's, as the row label and the card say them."""
+    return (([f"input_noise={args.input_noise:g}"] if args.input_noise else [])
+            + ([f"reconstruction_weight={args.reconstruction_weight:g}"]
+               if args.reconstruction_weight != 1 else []))
+
+
+def train_row(args):
+    """Train (or resume) one row's model in ``args.run_dir``; returns
+    ``(model, run, result, test_error)``: the trained model, the training
+    record, the row (test error after the last epoch, steps, wall time) and the
+    protocol itself (``test_error()`` measures the model's weights as they are
+    now, in %)."""
+    import keras
+
+    from keras_gans import SemiSupervisedAAE
+    from keras_gans.data import EpochShuffled, SemiSupervisedBatches, load
+    from keras_gans.metrics import cluster_accuracy
+    from keras_gans.training import train
 
     keras.utils.set_random_seed(args.seed)
     x, y = load("mnist", data_dir=args.data_dir)
@@ -111,28 +126,34 @@ def main(argv=None):
         data = SemiSupervisedBatches(x, labelled, batch_size=args.batch_size, seed=args.seed)
         name = args.labels
 
+    def test_error():
+        predicted = model.classify(x_te)
+        acc = (cluster_accuracy(predicted, y_te) if clustering
+               else float(np.mean(predicted == y_te)))
+        return 100.0 * (1.0 - acc)
+
     class TestError(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
-            predicted = model.classify(x_te)
-            acc = (cluster_accuracy(predicted, y_te) if clustering
-                   else float(np.mean(predicted == y_te)))
-            logs["test_error_percent"] = 100.0 * (1.0 - acc)
+            logs["test_error_percent"] = test_error()
 
     start = time.time()
     run = train(model, data, args.run_dir, epochs=1 if args.tiny else args.epochs,
                 resume=True, measures=[TestError()], minutes=args.minutes, verbose=2)
     last = run.history[-1]
     result = {
-        "row": " ".join([name]
-                        + ([f"input_noise={args.input_noise:g}"] if args.input_noise else [])
-                        + ([f"reconstruction_weight={args.reconstruction_weight:g}"]
-                           if args.reconstruction_weight != 1 else [])),
+        "row": " ".join([name] + row_options(args)),
         "backend": keras.backend.backend(), "seed": args.seed,
         "epochs": last["epoch"], "steps": sum(int(h["steps"]) for h in run.history),
         "train_seconds": round(sum(h["seconds"] for h in run.history), 1),
         "test_error_percent": round(last["test_error_percent"], 2),
         "paper_error_percent": PAPER.get(name), "this_call_seconds": round(time.time() - start),
     }
+    return model, run, result, test_error
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    _, _, result, _ = train_row(args)
     print(result)
     if not args.tiny:
         new = not os.path.exists(args.csv)

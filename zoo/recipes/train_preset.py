@@ -429,8 +429,9 @@ def table(presets_meta, anchor=None):
         return "" if v is None else f"{v:.{digits}g}"
 
     rows = [("| preset | variant | dataset | FID (10k, test) | KID | precision / recall "
-            "| classes covered | cond. accuracy | best epoch | parameters (G / D) |"),
-            "|---|---|---|---|---|---|---|---|---|---|"]
+            "| classes covered | cond. accuracy | classify: test error % | best epoch "
+            "| parameters (G / D) |"),
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, meta in sorted(presets_meta.items()):
         m = meta.get("metrics", {})
         params = meta.get("parameters", {})
@@ -443,6 +444,7 @@ def table(presets_meta, anchor=None):
             f"| {fmt(pr[0], 2)} / {fmt(pr[1], 2)} "
             f"| {'' if cov is None else f'{round(cov * 10)}/10'} "
             f"| {fmt(pick(m, 'conditional_accuracy_'), 3)} "
+            f"| {fmt(pick(m, 'classification_error_percent_'), 3)} "
             f"| {meta.get('best_epoch', '')}/{meta.get('epochs_trained', '')} "
             f"| {'' if g is None else f'{g / 1e3:.0f}k'} / {'' if d is None else f'{d / 1e3:.0f}k'} |")
     if anchor:
@@ -452,7 +454,7 @@ def table(presets_meta, anchor=None):
         rows.append(
             f"| anchor: TF tutorial DCGAN | Keras TF subclass | mnist | "
             f"{fmt(pick(m, 'fid_'), 4)} | {fmt(pick(m, 'kid_'))} | {fmt(pr[0], 2)} / "
-            f"{fmt(pr[1], 2)} | {'' if cov is None else round(cov * 10)}/10 | | "
+            f"{fmt(pr[1], 2)} | {'' if cov is None else round(cov * 10)}/10 | | | "
             f"{anchor['epochs']}/{anchor['epochs']} (last) | |")
     return "\n".join(rows)
 

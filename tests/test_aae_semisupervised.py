@@ -260,6 +260,12 @@ def test_the_table_runner_trains_a_row_and_resumes_it(tmp_path):
     first = runner.main(args)
     assert first["epochs"] == 1 and 0.0 <= first["test_error_percent"] <= 100.0
     assert first["paper_error_percent"] == 1.90
+    import json
+
+    with open(tmp_path / "run" / "history.json", encoding="utf-8") as f:
+        history = json.load(f)
+    # how many classes the test images fall into: 1 to 10, a collapse shows
+    assert 1 <= history[-1]["classes_used"] <= 10
     # a second call continues the run folder: nothing is left to train
     again = runner.main(args)
     assert again["epochs"] == 1 and again["steps"] == first["steps"]

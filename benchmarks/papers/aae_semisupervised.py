@@ -126,15 +126,20 @@ def train_row(args):
         data = SemiSupervisedBatches(x, labelled, batch_size=args.batch_size, seed=args.seed)
         name = args.labels
 
-    def test_error():
-        predicted = model.classify(x_te)
+    def test_error(predicted=None):
+        predicted = model.classify(x_te) if predicted is None else predicted
         acc = (cluster_accuracy(predicted, y_te) if clustering
                else float(np.mean(predicted == y_te)))
         return 100.0 * (1.0 - acc)
 
     class TestError(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
-            logs["test_error_percent"] = test_error()
+            predicted = model.classify(x_te)
+            logs["test_error_percent"] = test_error(predicted)
+            # the classes (clusters) that hold at least 1 % of the test images: a
+            # collapsed categorical code shows here first
+            logs["classes_used"] = int(np.sum(np.bincount(predicted, minlength=k)
+                                              >= 0.01 * len(predicted)))
 
     start = time.time()
     run = train(model, data, args.run_dir, epochs=1 if args.tiny else args.epochs,

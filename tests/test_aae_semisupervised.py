@@ -269,3 +269,25 @@ def test_the_table_runner_trains_a_row_and_resumes_it(tmp_path):
     # a second call continues the run folder: nothing is left to train
     again = runner.main(args)
     assert again["epochs"] == 1 and again["steps"] == first["steps"]
+
+
+@pytest.mark.slow
+def test_the_table_runner_measures_the_kmeans_reference_by_the_same_protocol(tmp_path):
+    import os
+
+    data_dir = os.environ.get("KERAS_GANS_DATA") or os.path.join(
+        os.path.dirname(__file__), "..", "..", "shared", "datasets")
+    if not os.path.exists(os.path.join(data_dir, "mnist.npz")):
+        pytest.skip("the offline datasets (../shared/datasets) are not here")
+    runner = _paper_runner()
+    csv_path = tmp_path / "rows.csv"
+    row = runner.main(["--clusters", "16", "--kmeans", "--tiny", "--data-dir", data_dir,
+                       "--csv", str(csv_path)])
+    assert row["row"].startswith("clusters16 k-means") and row["paper_error_percent"] == 9.55
+    # 16 clusters of 600 digits: far better than one cluster (about 89 % error)
+    assert 5.0 < row["test_error_percent"] < 60.0
+    assert not csv_path.exists()  # --tiny writes no row
+    with pytest.raises(SystemExit):
+        runner.main(["--labels", "100", "--kmeans", "--data-dir", data_dir])
+    with pytest.raises(SystemExit):
+        runner.main(["--labels", "100", "--data-dir", data_dir])  # no --run-dir

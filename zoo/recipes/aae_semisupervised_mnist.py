@@ -43,8 +43,8 @@ def main(argv=None):
     p.description = __doc__.splitlines()[0]
     p.add_argument("--preset", required=True, help="the preset folder to write")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --preset")
-    args = p.parse_args(argv)
-    if args.clusters is not None:
+    args = runner.checked(p, p.parse_args(argv))
+    if args.clusters is not None or args.kmeans:
         p.error("the zoo entry is the semi-supervised model: pass --labels, not --clusters")
     if os.path.exists(os.path.join(args.preset, "metadata.json")) and not args.overwrite:
         p.error(f"{args.preset} already holds a preset; pass --overwrite to replace it")

@@ -3,6 +3,8 @@ both forms (labels, some -1; no labels: clustering), the classification phase
 moving the class head and nothing else, its input errors, the labelled batches,
 cluster accuracy, and what semi-supervised training buys on small digits."""
 
+import json
+
 import keras
 import numpy as np
 import pytest
@@ -235,6 +237,18 @@ def _paper_runner():
     return load_runner("aae_semisupervised")
 
 
+@pytest.fixture
+def data_dir():
+    """The offline datasets' folder (../shared/datasets), or the test is skipped."""
+    import os
+
+    found = os.environ.get("KERAS_GANS_DATA") or os.path.join(
+        os.path.dirname(__file__), "..", "..", "shared", "datasets")
+    if not os.path.exists(os.path.join(found, "mnist.npz")):
+        pytest.skip("the offline datasets (../shared/datasets) are not here")
+    return found
+
+
 def test_the_table_runner_draws_balanced_labels():
     runner = _paper_runner()
     y = np.repeat(np.arange(10), 50)
@@ -247,21 +261,13 @@ def test_the_table_runner_draws_balanced_labels():
 
 
 @pytest.mark.slow
-def test_the_table_runner_trains_a_row_and_resumes_it(tmp_path):
-    import os
-
-    data_dir = os.environ.get("KERAS_GANS_DATA") or os.path.join(
-        os.path.dirname(__file__), "..", "..", "shared", "datasets")
-    if not os.path.exists(os.path.join(data_dir, "mnist.npz")):
-        pytest.skip("the offline datasets (../shared/datasets) are not here")
+def test_the_table_runner_trains_a_row_and_resumes_it(tmp_path, data_dir):
     runner = _paper_runner()
     args = ["--labels", "100", "--tiny", "--run-dir", str(tmp_path / "run"),
             "--data-dir", data_dir]
     first = runner.main(args)
     assert first["epochs"] == 1 and 0.0 <= first["test_error_percent"] <= 100.0
     assert first["paper_error_percent"] == 1.90
-    import json
-
     with open(tmp_path / "run" / "history.json", encoding="utf-8") as f:
         history = json.load(f)
     # how many classes the test images fall into: 1 to 10, a collapse shows
@@ -272,13 +278,8 @@ def test_the_table_runner_trains_a_row_and_resumes_it(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_table_runner_measures_the_kmeans_reference_by_the_same_protocol(tmp_path):
-    import os
-
-    data_dir = os.environ.get("KERAS_GANS_DATA") or os.path.join(
-        os.path.dirname(__file__), "..", "..", "shared", "datasets")
-    if not os.path.exists(os.path.join(data_dir, "mnist.npz")):
-        pytest.skip("the offline datasets (../shared/datasets) are not here")
+def test_the_table_runner_measures_the_kmeans_reference_by_the_same_protocol(tmp_path,
+                                                                             data_dir):
     runner = _paper_runner()
     csv_path = tmp_path / "rows.csv"
     row = runner.main(["--clusters", "16", "--kmeans", "--tiny", "--data-dir", data_dir,

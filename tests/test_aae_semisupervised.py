@@ -232,6 +232,35 @@ def test_input_noise_reaches_the_encoder_in_training_only(digits8):
         kg.SemiSupervisedAAE(data_shape=(8, 8, 1), input_noise=-1.0)
 
 
+def test_with_ema_decay_classify_reads_the_encoders_moving_average(digits8, tmp_path):
+    """The encoder is averaged too: the compiled step moves encoder_ema,
+    classify/encode read it (ema=False: the trained encoder), and a saved
+    model keeps it."""
+    x, y = digits8
+    model = kg.SemiSupervisedAAE(data_shape=(8, 8, 1), num_classes=10, latent_dim=4,
+                                 hidden=(16,), ema_decay=0.5, seed=0)
+    assert model.sampling_networks == ("decoder", "encoder")
+    start = [keras.ops.convert_to_numpy(w) for w in model.encoder_ema.weights]
+    model.compile()
+    model.fit(x[:32], _partial(y[:32], 8), batch_size=16, epochs=1, verbose=0)
+    moved = [keras.ops.convert_to_numpy(w) for w in model.encoder_ema.weights]
+    trained = [keras.ops.convert_to_numpy(w) for w in model.encoder.weights]
+    assert any(not np.allclose(a, b) for a, b in zip(start, moved)), "the average did not move"
+    assert any(not np.allclose(a, b) for a, b in zip(moved, trained)), "average == encoder"
+    averaged, raw = model.class_probabilities(x[:64]), model.class_probabilities(x[:64],
+                                                                                 ema=False)
+    assert not np.allclose(averaged, raw)
+    np.testing.assert_allclose(raw, keras.ops.convert_to_numpy(keras.ops.softmax(
+        model.encoder(x[:64], training=False)[0])), rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(model.classify(x[:64]), averaged.argmax(-1))
+    assert not np.allclose(model.encode(x[:64]), model.encode(x[:64], ema=False))
+    path = tmp_path / "ss_aae.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    np.testing.assert_allclose(loaded.class_probabilities(x[:64]), averaged, atol=1e-6)
+    np.testing.assert_allclose(loaded.class_probabilities(x[:64], ema=False), raw, atol=1e-6)
+
+
 # ------------------------------------------------------------------ the paper's table
 def _paper_runner():
     return load_runner("aae_semisupervised")

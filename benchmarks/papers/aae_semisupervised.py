@@ -79,6 +79,10 @@ def parser():
                    help="scale of the reconstruction loss (the encoder's one Adam serves "
                         "three phases, so this sets the phases' balance); the CSV's row "
                         "says it when not 1")
+    p.add_argument("--ema-decay", type=float, default=None,
+                   help="moving averages of the encoder and decoder (classify reads the "
+                        "encoder's); the error of the trained encoder is logged beside it "
+                        "as test_error_percent_raw. Not in the paper; the CSV's row says it.")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--run-dir", help="the run folder (required to train; a rerun resumes it)")
     p.add_argument("--csv", default=CSV)
@@ -128,7 +132,8 @@ def row_options(args):
     """The settings that differ from the paper's, as the row label and the card say them."""
     return (([f"input_noise={args.input_noise:g}"] if args.input_noise else [])
             + ([f"reconstruction_weight={args.reconstruction_weight:g}"]
-               if args.reconstruction_weight != 1 else []))
+               if args.reconstruction_weight != 1 else [])
+            + ([f"ema_decay={args.ema_decay:g}"] if args.ema_decay else []))
 
 
 def train_row(args):
@@ -154,7 +159,8 @@ def train_row(args):
     model = SemiSupervisedAAE(data_shape=x.shape[1:], num_classes=k,
                               latent_dim=args.latent_dim or (5 if clustering else 10),
                               input_noise=args.input_noise,
-                              reconstruction_weight=args.reconstruction_weight, seed=args.seed)
+                              reconstruction_weight=args.reconstruction_weight,
+                              ema_decay=args.ema_decay, seed=args.seed)
     model.compile()
     if clustering:
         data, name = EpochShuffled(x, batch_size=args.batch_size, seed=args.seed), \
@@ -179,6 +185,8 @@ def train_row(args):
             # collapsed categorical code shows here first
             logs["classes_used"] = int(np.sum(np.bincount(predicted, minlength=k)
                                               >= 0.01 * len(predicted)))
+            if args.ema_decay:  # the trained encoder, beside its average
+                logs["test_error_percent_raw"] = test_error(model.classify(x_te, ema=False))
 
     start = time.time()
     run = train(model, data, args.run_dir, epochs=1 if args.tiny else args.epochs,

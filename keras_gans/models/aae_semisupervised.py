@@ -73,6 +73,10 @@ class SemiSupervisedAAE(GANModel):
             autoencoder). 0 = off, the paper's setting. A regulariser against
             memorising a few labelled images; inference never adds it.
         seed: seed of the model's ``keras.random.SeedGenerator``.
+        ema_decay: as for every variant (``GANModel``); here both the decoder
+            and the encoder get a moving average, and ``classify``, ``encode``
+            and ``decode`` read the averages (``ema=False``: the trained
+            networks).
 
     Example:
         ```python
@@ -87,7 +91,10 @@ class SemiSupervisedAAE(GANModel):
         ```
     """
 
-    sampling_networks = ("decoder",)
+    # With ema_decay the encoder is averaged too: it is what classify() reads
+    # (a weight average is a steadier classifier than the last step's weights,
+    # as in Polyak averaging and the mean teacher), and decode() the decoder's.
+    sampling_networks = ("decoder", "encoder")
     players = ("encoder", "decoder", "discriminator_y", "discriminator_z")
     augment_refusal = AdversarialAutoencoder.augment_refusal
     tracked_terms = ("reconstruction_loss", "d_loss", "g_loss", "classification_loss")
@@ -268,20 +275,23 @@ class SemiSupervisedAAE(GANModel):
         return self.classification_weight * loss, {"classification_loss": loss}
 
     # ------------------------------------------------------------ inference
-    def class_probabilities(self, x, batch_size=256):
-        """q(y|x) of samples ``x`` (numpy), shape ``(n, num_classes)``."""
+    def class_probabilities(self, x, batch_size=256, ema=True):
+        """q(y|x) of samples ``x`` (numpy), shape ``(n, num_classes)``; from the
+        encoder's moving average when there is one and ``ema``."""
         x = as_samples(self, x)
-        return batched(lambda b: ops.softmax(ops.cast(self.encoder(b, training=False)[0],
+        encoder = self.sampler("encoder", ema)
+        return batched(lambda b: ops.softmax(ops.cast(encoder(b, training=False)[0],
                                                       "float32")), [x], batch_size)
 
-    def classify(self, x, batch_size=256):
+    def classify(self, x, batch_size=256, ema=True):
         """The most probable class (cluster) of each sample, int64 ``(n,)``."""
-        return self.class_probabilities(x, batch_size).argmax(axis=-1)
+        return self.class_probabilities(x, batch_size, ema).argmax(axis=-1)
 
-    def encode(self, x, batch_size=256):
+    def encode(self, x, batch_size=256, ema=True):
         """Style codes z of samples ``x`` (numpy), shape ``(n, latent_dim)``."""
         x = as_samples(self, x)
-        return batched(lambda b: self.encoder(b, training=False)[1], [x], batch_size)
+        encoder = self.sampler("encoder", ema)
+        return batched(lambda b: encoder(b, training=False)[1], [x], batch_size)
 
     def decode(self, z, labels, batch_size=256):
         """Samples decoded from styles ``z`` (n, latent_dim) and class ids ``labels``."""

@@ -58,7 +58,8 @@ def card_recipe(args, epochs, name):
 
     options = ((f" --input-noise {args.input_noise:g}" if args.input_noise else "")
                + (f" --reconstruction-weight {args.reconstruction_weight:g}"
-                  if args.reconstruction_weight != 1 else ""))
+                  if args.reconstruction_weight != 1 else "")
+               + (f" --ema-decay {args.ema_decay:g}" if args.ema_decay else ""))
     return (f"KERAS_BACKEND={keras.backend.backend()} python "
             f"zoo/recipes/aae_semisupervised_mnist.py --labels {args.labels}{options} "
             f"--epochs {epochs} --batch-size {args.batch_size} --seed {args.seed} "
@@ -96,7 +97,7 @@ def write_preset(model, run, result, test_error, args):
                      "labelled_batch_size": args.batch_size, "latent_dim": model.latent_dim,
                      "input_noise": args.input_noise,
                      "reconstruction_weight": args.reconstruction_weight,
-                     "seed": args.seed, "epochs": epochs,
+                     "ema_decay": args.ema_decay, "seed": args.seed, "epochs": epochs,
                      "optimizers": "Adam(lr=2e-4, beta_1=0.5) for every player"},
         "backend": keras.backend.backend(), "keras": keras.__version__,
         "hardware": hardware(), "wall_time_s": result["train_seconds"],

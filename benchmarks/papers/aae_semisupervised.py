@@ -130,7 +130,8 @@ def kmeans_reference(args, seeds=(0, 1, 2)):
 
 def row_options(args):
     """The settings that differ from the paper's, as the row label and the card say them."""
-    return (([f"input_noise={args.input_noise:g}"] if args.input_noise else [])
+    return (([f"latent_dim={args.latent_dim}"] if args.latent_dim else [])
+            + ([f"input_noise={args.input_noise:g}"] if args.input_noise else [])
             + ([f"reconstruction_weight={args.reconstruction_weight:g}"]
                if args.reconstruction_weight != 1 else [])
             + ([f"ema_decay={args.ema_decay:g}"] if args.ema_decay else []))

@@ -56,7 +56,8 @@ def card_recipe(args, epochs, name):
     """The command that trains these weights again."""
     import keras
 
-    options = ((f" --input-noise {args.input_noise:g}" if args.input_noise else "")
+    options = ((f" --latent-dim {args.latent_dim}" if args.latent_dim else "")
+               + (f" --input-noise {args.input_noise:g}" if args.input_noise else "")
                + (f" --reconstruction-weight {args.reconstruction_weight:g}"
                   if args.reconstruction_weight != 1 else "")
                + (f" --ema-decay {args.ema_decay:g}" if args.ema_decay else ""))

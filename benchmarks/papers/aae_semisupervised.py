@@ -142,7 +142,7 @@ def train_row(args):
     ``(model, run, result, test_error)``: the trained model, the training
     record, the row (test error after the last epoch, steps, wall time) and the
     protocol itself (``test_error()`` measures the model's weights as they are
-    now, in %)."""
+    now, in %; ``ema=False``: the trained encoder, not its average)."""
     import keras
 
     from keras_gans import SemiSupervisedAAE
@@ -172,8 +172,8 @@ def train_row(args):
         data = SemiSupervisedBatches(x, labelled, batch_size=args.batch_size, seed=args.seed)
         name = args.labels
 
-    def test_error(predicted=None):
-        predicted = model.classify(x_te) if predicted is None else predicted
+    def test_error(predicted=None, ema=True):
+        predicted = model.classify(x_te, ema=ema) if predicted is None else predicted
         acc = (cluster_accuracy(predicted, y_te) if clustering
                else float(np.mean(predicted == y_te)))
         return 100.0 * (1.0 - acc)
@@ -187,7 +187,7 @@ def train_row(args):
             logs["classes_used"] = int(np.sum(np.bincount(predicted, minlength=k)
                                               >= 0.01 * len(predicted)))
             if args.ema_decay:  # the trained encoder, beside its average
-                logs["test_error_percent_raw"] = test_error(model.classify(x_te, ema=False))
+                logs["test_error_percent_raw"] = test_error(ema=False)
 
     start = time.time()
     run = train(model, data, args.run_dir, epochs=1 if args.tiny else args.epochs,

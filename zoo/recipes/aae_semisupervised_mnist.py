@@ -80,6 +80,8 @@ def write_preset(model, run, result, test_error, args):
                                          "class_kl", "conditional_accuracy"],
                        n=10_000, seed=0)
     metrics[ERROR_KEY] = test_error()
+    if model.ema_decay:  # the trained encoder's, beside its average's
+        metrics["trained_encoder_" + ERROR_KEY] = test_error(ema=False)
     quick = evaluate(model, "mnist", ["fid"], n=2000, seed=QUICK_SEED)
     name = os.path.basename(os.path.normpath(args.preset))
     epochs = result["epochs"]
